@@ -1,0 +1,128 @@
+"""The site config: one TOML file holding every setting a site owner changes."""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .problems import Problem
+
+CONFIG_FILE = "site.toml"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the site navigation."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Validated settings from `site.toml`."""
+
+    title: str
+    author: str
+    base_url: str  # absolute, always ending in "/"
+    description: str = ""
+    language: str = "en"
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    posts_per_page: int = 10
+    cname: str = ""
+    nav: tuple[NavLink, ...] = ()
+    social: dict[str, str] = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL without its trailing slash ("" at a domain root)."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+
+def normalize_base_url(url: str) -> str:
+    """Return `url` ending in "/", or raise ValueError when it is not an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected an absolute http(s) URL like https://example.org/, got {url!r}")
+    return url if url.endswith("/") else url + "/"
+
+
+def _text(raw: dict, key: str, problems: list, path: str, default=None) -> str:
+    value = raw.get(key, default)
+    if value is None:
+        problems.append(Problem(path, key, "required"))
+        return ""
+    if not isinstance(value, str):
+        problems.append(Problem(path, key, f"expected text, got {value!r}"))
+        return ""
+    return value
+
+
+KNOWN_KEYS = {
+    "title", "author", "base_url", "description", "language", "timezone",
+    "posts_per_page", "cname", "nav", "social",
+}  # fmt: skip
+
+
+def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
+    """Read and validate `site.toml`; return the config (None if unusable) and its problems."""
+    path = CONFIG_FILE
+    try:
+        raw = tomllib.loads((site_root / CONFIG_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, [Problem(path, "file", f"missing: every site needs a {CONFIG_FILE}")]
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(path, "file", f"cannot read: {error}")]
+    except tomllib.TOMLDecodeError as error:
+        return None, [Problem(path, "syntax", str(error))]
+
+    problems: list[Problem] = []
+    title = _text(raw, "title", problems, path)
+    author = _text(raw, "author", problems, path)
+    description = _text(raw, "description", problems, path, "")
+    language = _text(raw, "language", problems, path, "en")
+    cname = _text(raw, "cname", problems, path, "")
+    base_url = _text(raw, "base_url", problems, path)
+    if base_url:
+        try:
+            base_url = normalize_base_url(base_url)
+        except ValueError as error:
+            problems.append(Problem(path, "base_url", str(error)))
+
+    timezone = ZoneInfo("UTC")
+    tz_name = _text(raw, "timezone", problems, path, "UTC")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(path, "timezone", f"unknown time zone {tz_name!r}"))
+
+    per_page = raw.get("posts_per_page", 10)
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+        problems.append(Problem(path, "posts_per_page", f"expected a whole number >= 1, got {per_page!r}"))
+        per_page = 10
+
+    nav = []
+    for index, item in enumerate(raw.get("nav", [])):
+        if not (isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)):
+            problems.append(Problem(path, f"nav[{index}]", 'expected { title = "...", url = "..." }'))
+            continue
+        nav.append(NavLink(item["title"], item["url"]))
+
+    social = raw.get("social", {})
+    if not isinstance(social, dict) or not all(isinstance(v, str) for v in social.values()):
+        problems.append(Problem(path, "social", 'expected a table of name = "url"'))
+        social = {}
+
+    for key in sorted(set(raw) - KNOWN_KEYS):
+        problems.append(Problem(path, key, "unknown setting (kept, available as site.extra)", warning=True))
+
+    if any(not p.warning for p in problems):
+        return None, problems
+    config = SiteConfig(
+        title=title, author=author, base_url=base_url, description=description,
+        language=language, timezone=timezone, posts_per_page=per_page, cname=cname,
+        nav=tuple(nav), social=social, extra={k: raw[k] for k in set(raw) - KNOWN_KEYS},
+    )  # fmt: skip
+    return config, problems

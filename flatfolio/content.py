@@ -1,0 +1,510 @@
+"""Content: reading posts and pages, validating front matter, the Post and Page model."""
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from flask import current_app, has_request_context, request
+from flask_flatpages import FlatPages
+from flask_flatpages.page import Page as FlatPage
+
+from .config import SiteConfig, load_config
+from .problems import Problem
+from .render import first_paragraph_text, render_markdown
+from .text import has_control_chars, slugify, strip_control_chars
+
+EXTENSIONS = (".md", ".markdown")
+POST_KEYS = {"title", "date", "updated", "tags", "summary", "draft", "slug", "external_url", "outlet", "sample"}
+PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description"}
+# First URL segments owned by the site itself: a page there would shadow a route.
+RESERVED_PAGE_ROOTS = {"blog", "tags", "static", "feed.xml", "rss.xml", "sitemap.xml", "robots.txt", "404.html", "code.css"}
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+_FENCE = re.compile(r"^---[ \t]*$", re.M)
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
+
+
+class InvalidDate(str):
+    """A YAML value shaped like a date that is not one (2024-02-30): reported, not raised."""
+
+
+class _FrontMatterLoader(_BaseLoader):
+    """Safe YAML loading that turns impossible dates into `InvalidDate` for a clear report."""
+
+
+def _construct_timestamp(loader, node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return InvalidDate(node.value)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+# --- reading files -------------------------------------------------------------------
+
+
+class SourceFile(FlatPage):
+    """A Flask-FlatPages page that also knows its file, its parsed front matter and its problems."""
+
+    def __init__(self, source: str, meta: dict, body: str, body_line: int, problems: list[Problem], key_lines=None):
+        # The HTML renderer is set by the SourceFolder that loads the file.
+        super().__init__(source, "", body, None, os.path.dirname(source))
+        self.source = source
+        self.front_matter = meta
+        self.body_line = body_line
+        self.problems = problems
+        self.key_lines: dict[str, int] = key_lines or {}
+
+    def line_of(self, key: str) -> int | None:
+        """The line number of a front matter key, for error messages."""
+        return self.key_lines.get(key)
+
+
+def render_flatpage(text: str, flatpages, page) -> str:
+    """Flask-FlatPages' HTML renderer: Markdown with links inside the serving base path."""
+    base_path = request.script_root if has_request_context() else ""
+    return render_markdown(text, base_path)
+
+
+def _is_ignored(name: str) -> bool:
+    """Dotfiles, editor locks (.#x), backups (x~) and swap files are never content."""
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or not name.endswith(EXTENSIONS)
+
+
+def parse_source(source: str, data: bytes) -> SourceFile:
+    """Decode a file and split its `---` front matter from its Markdown body."""
+    problems: list[Problem] = []
+    try:
+        text = data.decode("utf-8-sig")  # a BOM is tolerated and dropped
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        problems.append(Problem(source, "encoding", f"not UTF-8 (byte 0x{byte}); save the file as UTF-8", line))
+        return SourceFile(source, {}, "", 1, problems)
+    text = text.replace("\r\n", "\n")
+    if has_control_chars(text):
+        problems.append(Problem(source, "text", "control characters removed", warning=True))
+        text = strip_control_chars(text)
+
+    first_line, _, rest = text.partition("\n")
+    if not _FENCE.fullmatch(first_line):
+        message = "missing: the file must start with a '---' line, then YAML, then a closing '---' line"
+        problems.append(Problem(source, "front matter", message, 1))
+        return SourceFile(source, {}, "", 1, problems)
+    closing = _FENCE.search(rest)
+    if closing is None:
+        problems.append(Problem(source, "front matter", "unclosed: no closing '---' line", 1))
+        return SourceFile(source, {}, "", 1, problems)
+    meta_text = rest[: closing.start()]
+    body = rest[closing.end() :].removeprefix("\n")
+    body_line = meta_text.count("\n") + 3
+
+    try:
+        meta = yaml.load(meta_text, Loader=_FrontMatterLoader)
+    except yaml.YAMLError as error:
+        # Where an unclosed construct began says more than where the file ended.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else None
+        problem = getattr(error, "problem", None) or str(error)
+        problems.append(Problem(source, "front matter", f"invalid YAML: {problem}", line))
+        meta = {}
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        kind = "a list" if isinstance(meta, list) else f"the value {meta!r}"
+        problems.append(Problem(source, "front matter", f"expected 'key: value' lines, got {kind}", 2))
+        meta = {}
+    key_lines = {
+        match.group(1): number + 2
+        for number, line in enumerate(meta_text.split("\n"))
+        if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
+    }
+    return SourceFile(source, meta, body, body_line, problems, key_lines)
+
+
+class SourceFolder(FlatPages):
+    """Flask-FlatPages kept thin: strict front matter, and problems kept per file, never raised.
+
+    FlatPages' own loader guesses where unfenced front matter ends and raises on the
+    first bad file; a site generator must instead report every bad file at once.
+    """
+
+    @cached_property
+    def _pages(self) -> dict[str, SourceFile]:
+        root = Path(self.root)
+        label = Path(self.config("root")).name
+        pages = {}
+        for file, rel in _walk(root):
+            source = f"{label}/{rel}"
+            pages[source] = self._load(file, source, root)
+        return pages
+
+    def _load(self, file: Path, source: str, root: Path) -> SourceFile:
+        """Read one file, reusing the parsed result while its size and mtime are unchanged."""
+        try:
+            if file.is_symlink() and not file.resolve().is_relative_to(root.resolve()):
+                return SourceFile(source, {}, "", 1, [Problem(source, "file", "symlink points outside the content folder")])
+            stat = file.stat()
+            signature = (stat.st_mtime_ns, stat.st_size)
+            cached = self._file_cache.get(source)
+            if cached and cached[1] == signature:
+                return cached[0]
+            page = parse_source(source, file.read_bytes())
+            page.html_renderer = self._smart_html_renderer(self.config("html_renderer"))
+        except OSError as error:
+            return SourceFile(source, {}, "", 1, [Problem(source, "file", f"cannot read: {error.strerror or error}")])
+        self._file_cache[source] = (page, signature)
+        return page
+
+
+def _walk(root: Path):
+    """Yield (path, relative name) of every content file below `root`, sorted, links not followed."""
+    if not root.is_dir():
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not _is_ignored(name):
+                path = Path(folder, name)
+                yield path, path.relative_to(root).as_posix()
+
+
+# --- the model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Tag:
+    """A tag as written by the author, and the slug its URL uses."""
+
+    slug: str
+    name: str
+
+
+@dataclass
+class Entry:
+    """What posts and pages share: a source file, a title and front matter."""
+
+    file: SourceFile
+    title: str
+    meta: dict
+    updated: datetime | None
+    draft: bool
+
+    @property
+    def source(self) -> str:
+        return self.file.source
+
+    @property
+    def html(self) -> str:
+        """The rendered body (rendered once per file version by Flask-FlatPages)."""
+        return self.file.html
+
+    @property
+    def summary(self) -> str:
+        """The front matter summary, else the first paragraph as plain text."""
+        summary = self.meta.get("summary")
+        return summary if isinstance(summary, str) and summary.strip() else first_paragraph_text(self.html)
+
+
+@dataclass
+class Post(Entry):
+    """A dated blog post."""
+
+    slug: str = ""
+    date: datetime = datetime.min.replace(tzinfo=UTC)
+    tags: tuple[Tag, ...] = ()
+    external_url: str | None = None
+    scheduled: bool = False
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.date
+
+    @property
+    def hidden(self) -> bool:
+        """Drafts and scheduled posts are never published."""
+        return self.draft or self.scheduled
+
+
+@dataclass
+class Page(Entry):
+    """A standalone page served at /<path>/ ("" is the home page)."""
+
+    path: str = ""
+    date: datetime | None = None
+
+
+def to_datetime(value, tz) -> datetime:
+    """Turn a front matter date into an aware datetime; naive values are in the site's zone."""
+    if isinstance(value, InvalidDate):
+        raise ValueError(f"not a real date: {str(value)!r}")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}; write 2024-05-01 or 2024-05-01T09:30:00+05:30") from None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tz)
+    hint = " (YAML reads an unquoted 12:30 as a number)" if isinstance(value, int) and not isinstance(value, bool) else ""
+    raise ValueError(f"not a date: {value!r}{hint}; write 2024-05-01 or 2024-05-01T09:30:00+05:30")
+
+
+def _text(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected text, got {value!r}")
+    return value.strip()
+
+
+def _flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _tags(value) -> tuple[Tag, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list like [go, databases], got {value!r}")
+    tags = {}
+    for item in value:
+        if not isinstance(item, str) or not slugify(item):
+            raise ValueError(f"tag {item!r} has no letters or digits to make a URL from")
+        tags.setdefault(slugify(item), Tag(slugify(item), item.strip()))
+    return tuple(tags.values())
+
+
+def _slug(value) -> str:
+    if not isinstance(value, str) or not value or slugify(value) != value:
+        suggestion = f"; try {slugify(value)!r}" if isinstance(value, str) and slugify(value) else ""
+        raise ValueError(f"expected lowercase letters, digits and dashes, got {value!r}{suggestion}")
+    return value
+
+
+def _url(value) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+    return value
+
+
+class _Checker:
+    """Collects field problems for one file, each located at its key's line."""
+
+    def __init__(self, file: SourceFile, known: set[str]):
+        self.file, self.problems = file, list(file.problems)
+        for key in file.front_matter:
+            if key not in known:
+                self.problems.append(Problem(file.source, str(key), "unknown key (kept)", file.line_of(str(key)), warning=True))
+
+    def field(self, key: str, convert, default=None, required=False):
+        """Return the converted value of `key`, or `default` after recording a problem."""
+        meta = self.file.front_matter
+        if key not in meta:
+            if required:
+                self.problems.append(Problem(self.file.source, key, "required", 2))
+            return default
+        try:
+            return convert(meta[key])
+        except ValueError as error:
+            self.problems.append(Problem(self.file.source, key, str(error), self.file.line_of(key)))
+            return default
+
+    @property
+    def ok(self) -> bool:
+        return not any(not p.warning for p in self.problems)
+
+
+def build_post(file: SourceFile, tz, now: datetime) -> tuple[Post | None, list[Problem]]:
+    """Validate a post's front matter and build the Post."""
+    check = _Checker(file, POST_KEYS)
+    if file.problems and not check.ok:
+        return None, check.problems
+    title = check.field("title", _text, required=True)
+    published = check.field("date", lambda v: to_datetime(v, tz), required=True)
+    updated = check.field("updated", lambda v: to_datetime(v, tz))
+    tags = check.field("tags", _tags, ())
+    draft = check.field("draft", _flag, False)
+    check.field("summary", _text)
+    check.field("outlet", _text)
+    check.field("sample", _flag)
+    external_url = check.field("external_url", _url)
+    stem = Path(file.source).stem
+    slug = check.field("slug", _slug) or slugify(_DATE_PREFIX.sub("", stem))
+    if not slug:
+        check.problems.append(Problem(file.source, "slug", "the file name has no letters or digits; add a 'slug:'", 2))
+    if published and updated and updated < published:
+        check.problems.append(Problem(file.source, "updated", "is before 'date'", file.line_of("updated")))
+    if not check.ok:
+        return None, check.problems
+    post = Post(
+        file=file, title=title, meta=file.front_matter, updated=updated, draft=draft,
+        slug=slug, date=published, tags=tags, external_url=external_url, scheduled=published > now,
+    )  # fmt: skip
+    return post, check.problems
+
+
+def page_path(source: str) -> str:
+    """URL path of a page file: pages/about.md -> "about", pages/index.md -> ""."""
+    parts = Path(source).with_suffix("").parts[1:]
+    if parts and parts[-1] == "index":
+        parts = parts[:-1]
+    return "/".join(slugify(part) or part for part in parts)
+
+
+def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
+    """Validate a page's front matter and build the Page."""
+    check = _Checker(file, PAGE_KEYS)
+    if file.problems and not check.ok:
+        return None, check.problems
+    title = check.field("title", _text, required=True)
+    updated = check.field("updated", lambda v: to_datetime(v, tz))
+    page_date = check.field("date", lambda v: to_datetime(v, tz))
+    draft = check.field("draft", _flag, False)
+    check.field("summary", _text)
+    check.field("description", _text)
+    path = page_path(file.source)
+    if path.split("/")[0] in RESERVED_PAGE_ROOTS:
+        check.problems.append(Problem(file.source, "path", f"/{path}/ is reserved for the site's own pages; rename the file"))
+    if not check.ok:
+        return None, check.problems
+    return Page(file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, path=path, date=page_date), check.problems
+
+
+# --- the site ------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    """One consistent snapshot of the config and all content, as a request or a freeze sees it."""
+
+    config: SiteConfig | None
+    problems: list[Problem]
+    show_drafts: bool = False
+    posts: list[Post] = field(default_factory=list)  # shown posts, newest first
+    pages: dict[str, Page] = field(default_factory=dict)  # url path -> page
+    tags: dict[str, tuple[Tag, list[Post]]] = field(default_factory=dict)  # slug -> tag, its posts
+    expires: datetime | None = None  # when a scheduled post goes live
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    @cached_property
+    def posts_by_slug(self) -> dict[str, Post]:
+        return {post.slug: post for post in self.posts}
+
+    @property
+    def published_posts(self) -> list[Post]:
+        """Posts that belong in feeds and the sitemap (even when drafts are shown)."""
+        return [post for post in self.posts if not post.hidden]
+
+
+def _duplicates(items, key, what: str) -> list[Problem]:
+    """Problems for every item whose key another item already has."""
+    seen, problems = {}, []
+    for item in items:
+        other = seen.setdefault(key(item), item)
+        if other is not item:
+            problems.append(Problem(item.source, what, f"{key(item)!r} is already used by {other.source}"))
+    return problems
+
+
+def build_site(config: SiteConfig | None, config_problems, post_files, page_files, show_drafts: bool, now: datetime) -> Site:
+    """Validate everything and assemble a Site; problems are collected, never raised."""
+    problems = list(config_problems)
+    if config is None:
+        return Site(None, problems)
+    tz = config.timezone
+    posts, pages = [], []
+    for file in post_files:
+        post, found = build_post(file, tz, now)
+        problems += found
+        if post:
+            posts.append(post)
+    for file in page_files:
+        page, found = build_page(file, tz)
+        problems += found
+        if page:
+            pages.append(page)
+    problems += _duplicates(posts, lambda p: p.slug, "slug")
+    problems += _duplicates(pages, lambda p: p.path, "path")
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
+
+    shown = [post for post in posts if show_drafts or not post.hidden]
+    shown.sort(key=lambda post: (post.date, post.slug), reverse=True)
+    tags: dict[str, tuple[Tag, list[Post]]] = {}
+    for post in reversed(shown):  # oldest first, so a tag keeps its first spelling
+        for tag in post.tags:
+            tags.setdefault(tag.slug, (tag, []))[1].insert(0, post)
+    future = [post.date for post in posts if post.scheduled]
+    return Site(
+        config=config, problems=problems, show_drafts=show_drafts,
+        posts=shown, pages={page.path: page for page in pages if show_drafts or not page.draft},
+        tags=dict(sorted(tags.items())), expires=min(future) if future else None,
+    )  # fmt: skip
+
+
+class ContentState:
+    """Per-app content access: the two FlatPages folders and the latest Site snapshot."""
+
+    def __init__(self, app, site_root: Path):
+        self.site_root = site_root
+        self.folders = {}
+        for name in ("posts", "pages"):
+            prefix = f"FLATPAGES_{name.upper()}_"
+            app.config.setdefault(prefix + "ROOT", str(site_root / name))
+            app.config.setdefault(prefix + "EXTENSION", EXTENSIONS)
+            app.config.setdefault(prefix + "AUTO_RELOAD", True)  # a bool: "if debug" warns per request
+            app.config.setdefault(prefix + "HTML_RENDERER", render_flatpage)
+            self.folders[name] = SourceFolder(app, name=name)
+        self._site: Site | None = None
+        self._key = None
+        self._config_cache = (None, None, [])
+
+    def _config(self):
+        """The site config, re-read only when site.toml changes."""
+        path = self.site_root / "site.toml"
+        try:
+            stat = path.stat()
+            signature = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            signature = None
+        if self._config_cache[0] != signature or signature is None:
+            self._config_cache = (signature, *load_config(self.site_root))
+        return self._config_cache[1], self._config_cache[2]
+
+    def reset(self) -> None:
+        """Forget everything read, so the next access re-reads and re-renders all files."""
+        for folder in self.folders.values():
+            folder._file_cache.clear()
+            folder.reload()
+        self._site, self._key, self._config_cache = None, None, (None, None, [])
+
+    def site(self) -> Site:
+        """The current Site, rebuilt only when a file, the config or the clock says so."""
+        config, config_problems = self._config()
+        post_files = list(self.folders["posts"])
+        page_files = list(self.folders["pages"])
+        show_drafts = bool(current_app.config["SHOW_DRAFTS"])
+        now = datetime.now(UTC)
+        # The key holds the file objects themselves: FlatPages keeps the same object while a
+        # file is unchanged, and holding them stops a recycled id() from looking unchanged.
+        key = (config, show_drafts, tuple(post_files), tuple(page_files))
+        site = self._site
+        if site is None or key != self._key or (site.expires and now >= site.expires):
+            site = build_site(config, config_problems, post_files, page_files, show_drafts, now)
+            self._site, self._key = site, key
+        return site
+
+
+def current_site() -> Site:
+    """The Site of the current app."""
+    return current_app.extensions["flatfolio"].site()

@@ -1,0 +1,73 @@
+"""Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates."""
+
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import lxml.html
+from feedgen.feed import FeedGenerator
+
+from .content import Post, Site
+
+FEED_SIZE = 20
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> str:
+    """Make every link in `html` absolute, as feed readers need.
+
+    Root-relative links already carry the serving base path (e.g. `/site/blog/x/`);
+    they are resolved against the configured site URL, never the request's host.
+    """
+    if not html.strip():
+        return html
+
+    def resolve(link: str) -> str:
+        if link.startswith("/") and not link.startswith("//"):
+            if base_path and (link == base_path or link.startswith(base_path + "/")):
+                link = link[len(base_path) :]
+            return site_url + link.lstrip("/")
+        return urljoin(page_url, link)
+
+    wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
+    wrapper.rewrite_links(resolve, resolve_base_href=False)
+    inner = (wrapper.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in wrapper
+    )
+    return inner
+
+
+def build_feed(site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str) -> FeedGenerator:
+    """A feed of the newest posts; `url_of(post)` gives a post's absolute URL on the site."""
+    config = site.config
+    posts = posts[:FEED_SIZE]
+    feed = FeedGenerator()
+    feed.id(page_url)
+    feed.title(title)
+    feed.author({"name": config.author})
+    feed.description(config.description or config.title)
+    feed.language(config.language)
+    feed.generator("flatfolio")
+    # feedgen takes the RSS <link> from the last link added: self first, alternate last.
+    feed.link(href=feed_url, rel="self")
+    feed.link(href=page_url, rel="alternate")
+    # From content, never the clock, so that unchanged content gives the same bytes.
+    newest = max((post.last_modified for post in posts), default=EMPTY_FEED_UPDATED)
+    feed.updated(newest)
+    feed.lastBuildDate(newest)
+    for post in posts:
+        permalink = url_of(post)
+        entry = feed.add_entry(order="append")  # feedgen prepends by default
+        entry.id(permalink)
+        entry.title(post.title)
+        entry.link(href=post.external_url or permalink)
+        entry.published(post.date)
+        entry.updated(post.last_modified)
+        entry.author({"name": config.author})
+        if post.summary:
+            entry.summary(post.summary)
+        content = absolute_links(post.html, permalink, config.base_url, base_path)
+        if content.strip():
+            entry.content(content, type="html")
+        for tag in post.tags:
+            entry.category(term=tag.name)
+    return feed

@@ -1,0 +1,235 @@
+"""Freezing: build the static site into a fresh folder and swap it in only when complete."""
+
+import ctypes
+import os
+import re
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask
+from flask_frozen import Freezer, FrozenFlaskWarning
+
+from . import views
+from .config import normalize_base_url
+from .problems import ContentError
+
+MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder as ours
+# Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
+# (a blog with a single page of posts has no /blog/page/2/).
+GENERATED_ENDPOINTS = {"post", "tag", "tag_feed", "blog_page", "page"}
+_LINK = re.compile(r'(?:href|src)="([^"]*)"')
+
+
+class FreezeError(Exception):
+    """A freeze that could not go ahead or did not complete; the previous build is untouched."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a freeze made, for the summary line."""
+
+    destination: Path
+    pages: int
+    posts: int
+    files: int
+    bytes: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"Built {self.pages} pages ({self.posts} posts), {self.files} files, "
+            f"{self.bytes:,} bytes in {self.seconds:.2f} s -> {self.destination}"
+        )
+
+
+class SiteFreezer(Freezer):
+    """Frozen-Flask, told which endpoints our URL generator covers."""
+
+    def _check_endpoints(self, seen_endpoints):
+        super()._check_endpoints(set(seen_endpoints) | GENERATED_ENDPOINTS)
+
+
+def check_destination(out: Path, site_root: Path) -> None:
+    """Refuse destinations whose files flatfolio must not replace."""
+    out, site_root = out.resolve(), site_root.resolve()
+    if out == Path(out.anchor) or out == Path.home().resolve() or out == site_root or out in site_root.parents:
+        raise FreezeError(f"{out}: refusing to build into this folder; choose a dedicated one like build/")
+    if out.exists() and not out.is_dir():
+        raise FreezeError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise FreezeError(f"{out}: not empty and not made by flatfolio; empty it or choose another --out")
+
+
+def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=None) -> BuildReport:
+    """Validate, freeze into a temporary folder beside `out`, check it, then swap it in.
+
+    On any failure the temporary folder is removed and `out` is left exactly as it was.
+    """
+    started = time.perf_counter()
+    site_root = Path(app.config["SITE_ROOT"])
+    out = out.resolve()
+    check_destination(out, site_root)
+    if base_url:
+        try:
+            base_url = normalize_base_url(base_url)
+        except ValueError as error:
+            raise FreezeError(f"--base-url: {error}") from None
+    state = app.extensions["flatfolio"]
+    # Freezing reads each file once: no per-request re-walk, no drafts, a clean cache.
+    app.config.update(
+        SHOW_DRAFTS=False, BASE_URL=base_url,
+        FLATPAGES_POSTS_AUTO_RELOAD=False, FLATPAGES_PAGES_AUTO_RELOAD=False,
+    )  # fmt: skip
+    state.reset()
+    with app.app_context():
+        site = state.site()
+    if site.errors:
+        raise ContentError(site.problems)
+    base_url = base_url or site.config.base_url
+
+    _remove_leftovers(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=f".{out.name}.flatfolio-", dir=out.parent))
+    try:
+        _freeze_into(app, build, base_url, progress)
+        _write_extras(build, site.config.cname)
+        broken = broken_links(build, urlsplit(base_url).path.rstrip("/"))
+        if broken:
+            raise FreezeError("broken internal links:\n" + "\n".join(broken))
+        made = sorted(_files(build))
+        if out.is_dir():
+            _carry_over_foreign_files(out, build)
+        (build / MANIFEST).write_text("".join(f"{name}\n" for name in made), encoding="utf-8")
+        _swap_in(build, out)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    sizes = [(out / name).stat().st_size for name in made]
+    return BuildReport(
+        destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
+        files=len(made), bytes=sum(sizes), seconds=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def _freeze_into(app: Flask, build: Path, base_url: str, progress) -> None:
+    """Run Frozen-Flask into `build`, every warning and unexpected status an error."""
+    app.config.update(
+        FREEZER_DESTINATION=str(build), FREEZER_BASE_URL=base_url, FREEZER_REMOVE_EXTRA_FILES=False,
+        FREEZER_REDIRECT_POLICY="error", FREEZER_IGNORE_404_NOT_FOUND=False,
+    )  # fmt: skip
+    freezer = SiteFreezer(app)
+    freezer.register_generator(views.frozen_urls)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FrozenFlaskWarning)
+        try:
+            for page in freezer.freeze_yield():
+                if progress:
+                    progress(page.url)
+        except (FrozenFlaskWarning, ValueError) as error:
+            raise FreezeError(str(error)) from None
+
+
+def _write_extras(build: Path, cname: str) -> None:
+    """Files a static host reads: .nojekyll (serve as is) and CNAME (custom domain)."""
+    (build / ".nojekyll").write_bytes(b"")
+    if cname:
+        (build / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
+
+
+def _files(root: Path):
+    """Relative POSIX paths of all files below `root`."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield Path(folder, name).relative_to(root).as_posix()
+
+
+def broken_links(build: Path, base_path: str) -> list[str]:
+    """Every href/src in the built HTML that points inside the site at a file that is not there."""
+    broken = []
+    for name in sorted(_files(build)):
+        if not name.endswith(".html"):
+            continue
+        page_dir = "/" + name.rsplit("/", 1)[0] + "/" if "/" in name else "/"
+        html = (build / name).read_text(encoding="utf-8")
+        for link in sorted(set(_LINK.findall(html))):
+            target = _target_file(link, page_dir, base_path)
+            if target is None:
+                continue
+            if target == "" or not (build / target).is_file() and not (build / target / "index.html").is_file():
+                broken.append(f"{name}: {link}")
+    return broken
+
+
+def _target_file(link: str, page_dir: str, base_path: str) -> str | None:
+    """The built file a link needs, relative to the build root; None for outside links."""
+    parts = urlsplit(link.replace("&amp;", "&"))
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        if base_path and not (path + "/").startswith(base_path + "/"):
+            return ""  # root-relative but outside the base path: broken at a sub-path
+        path = path[len(base_path) :]
+    else:
+        path = os.path.normpath(page_dir + path) + ("/" if path.endswith("/") else "")
+    if path.endswith("/"):
+        path += "index.html"
+    return path.lstrip("/")
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete temporary folders that an interrupted freeze left beside `out`."""
+    if out.parent.is_dir():
+        for leftover in out.parent.glob(f".{out.name}.flatfolio-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _carry_over_foreign_files(old: Path, build: Path) -> None:
+    """Hard-link into the new build every file of the old one that flatfolio did not make.
+
+    Links, not moves: until the swap, the old build must stay exactly as it was.
+    """
+    made = set((old / MANIFEST).read_text(encoding="utf-8").split())
+    made.add(MANIFEST)
+    for name in sorted(_files(old)):
+        if name in made:
+            continue
+        target = build / name
+        if target.exists():
+            if name == "CNAME":
+                continue  # the site config's CNAME replaces a hand-made one
+            raise FreezeError(f"{old / name}: not made by flatfolio, and the new build writes the same file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(old / name, target)
+        except OSError:
+            shutil.copy2(old / name, target)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap_in(build: Path, out: Path) -> None:
+    """Put the finished build at `out`, replacing the previous one in a single step."""
+    if not out.exists():
+        os.rename(build, out)
+        return
+    if not _exchange(build, out):
+        # No atomic exchange here: two renames, with the old build kept until the second.
+        previous = build.with_name(build.name + "-old")
+        os.rename(out, previous)
+        os.rename(build, out)
+        build = previous
+    shutil.rmtree(build)  # now holds the previous build

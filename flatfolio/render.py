@@ -1,0 +1,111 @@
+"""Rendering: Markdown (markdown-it-py) to HTML, code highlighted by Pygments."""
+
+import re
+from functools import cache, lru_cache
+from html import escape, unescape
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .text import slugify
+
+LIGHT_CODE_STYLE = "default"
+DARK_CODE_STYLE = "github-dark"
+CODE_CSS_SCOPE = ".highlight"
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@cache
+def _lexer(language: str):
+    """The Pygments lexer for a fence's language name, or None when unknown."""
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=True)
+    except ClassNotFound:
+        return None
+
+
+def highlight_code(code: str, language: str, _attrs) -> str:
+    """Highlight a fenced block; unknown or missing languages stay plain escaped text."""
+    lexer = _lexer(language.lower()) if language else None
+    if lexer is None:
+        return f'<pre class="code"><code>{escape(code, quote=False)}</code></pre>\n'
+    body = highlight(code, lexer, _FORMATTER)
+    lang = escape(language.lower())
+    return (
+        f'<pre class="code highlight" data-lang="{lang}">'
+        f'<code class="language-{lang}">{body}</code></pre>\n'
+    )
+
+
+def _prefix_root_relative_links(state: StateCore) -> None:
+    """Point root-relative Markdown links and images inside the site's base path.
+
+    `[x](/blog/post/)` must keep working when the site is hosted at a sub-path,
+    so the base path (e.g. `/site`) is prepended as the tokens are rendered.
+    """
+    base_path = state.env.get("base_path", "")
+    if not base_path:
+        return
+    for block in state.tokens:
+        for token in block.children or ():
+            attr = {"link_open": "href", "image": "src"}.get(token.type)
+            value = token.attrGet(attr) if attr else None
+            if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                token.attrSet(attr, base_path + value)
+
+
+def make_markdown() -> MarkdownIt:
+    """A CommonMark renderer with the GFM extensions authors expect from GitHub."""
+    md = MarkdownIt("commonmark", {"highlight": highlight_code})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.core.ruler.push("root_relative_links", _prefix_root_relative_links)
+    return md
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """One shared renderer: building it costs more than rendering a short post."""
+    return make_markdown()
+
+
+def render_markdown(text: str, base_path: str = "") -> str:
+    """Render Markdown to HTML; root-relative links are prefixed with `base_path`."""
+    return _markdown().render(text, {"base_path": base_path.rstrip("/")})
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.S)
+
+
+def first_paragraph_text(html: str) -> str:
+    """The plain text of the first paragraph of rendered HTML (footnote marks removed)."""
+    match = _FIRST_PARAGRAPH.search(html)
+    if not match:
+        return ""
+    text = _TAG.sub("", _FOOTNOTE_REF.sub("", match.group(1)))
+    return " ".join(unescape(text).split())
+
+
+def code_css() -> str:
+    """Pygments CSS: light and dark themes, each in its own color-scheme block.
+
+    Each theme is complete on its own, so no light-only rule leaks into dark mode.
+    """
+    blocks = []
+    for scheme, style in (("light", LIGHT_CODE_STYLE), ("dark", DARK_CODE_STYLE)):
+        rules = HtmlFormatter(style=style).get_style_defs(CODE_CSS_SCOPE)
+        indented = "\n".join("  " + line for line in rules.splitlines())
+        blocks.append(f"@media (prefers-color-scheme: {scheme}) {{\n{indented}\n}}\n")
+    return "".join(blocks)

@@ -1,0 +1,34 @@
+"""Small text helpers shared by content, rendering and commands."""
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^\w]+")
+# C0 controls other than tab, newline and carriage return: invalid in XML feeds and HTML.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def slugify(text: str) -> str:
+    """A stable URL slug: accents folded to ASCII, other letters kept, the rest dashes.
+
+    "Ristretto: a Go cache, über-fast!" -> "ristretto-a-go-cache-uber-fast".
+    """
+    kept, base = [], ""
+    for char in unicodedata.normalize("NFKD", text):
+        # Drop accents on Latin letters only: a Japanese voicing mark is part of the letter.
+        if unicodedata.combining(char) and base.isascii():
+            continue
+        kept.append(char)
+        base = char if not unicodedata.combining(char) else base
+    folded = unicodedata.normalize("NFC", "".join(kept)).lower().replace("_", "-")
+    return _NON_WORD.sub("-", folded).strip("-")
+
+
+def strip_control_chars(text: str) -> str:
+    """Remove control characters that no HTML page or XML feed may carry."""
+    return _CONTROL_CHARS.sub("", text)
+
+
+def has_control_chars(text: str) -> bool:
+    """True when `text` holds a character `strip_control_chars` would remove."""
+    return _CONTROL_CHARS.search(text) is not None

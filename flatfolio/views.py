@@ -1,0 +1,222 @@
+"""Views: every URL of the site, each a named endpoint reached through url_for."""
+
+import math
+import mimetypes
+
+from flask import Flask, Response, abort, current_app, render_template, request, url_for
+
+from .content import Post, Site, current_site
+from .feeds import build_feed
+from .render import code_css
+
+# What a static host sends for each extension; pinned because Python's guesses differ
+# between machines (.xml is text/xml on some), and Frozen-Flask checks they match.
+MIMETYPES = {
+    ".html": "text/html",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+}
+XML = "application/xml"
+HOME_POSTS = 5
+
+
+class ContentProblems(Exception):
+    """The content has errors: the dev server shows them instead of a page."""
+
+    def __init__(self, site: Site):
+        self.site = site
+
+
+def _site() -> Site:
+    site = current_site()
+    if site.errors:
+        raise ContentProblems(site)
+    return site
+
+
+def base_url() -> str:
+    """The public URL of the site root: `--base-url` when freezing, else the site config's."""
+    return current_app.config.get("BASE_URL") or current_site().config.base_url
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The public absolute URL of an endpoint, built from the configured base URL."""
+    path = url_for(endpoint, **values)[len(request.script_root) :]
+    return base_url() + path.lstrip("/")
+
+
+def site_link(path: str) -> str:
+    """A root-relative link from the site config (nav), placed inside the serving base path."""
+    if path.startswith("/") and not path.startswith("//"):
+        return request.script_root + path
+    return path
+
+
+def post_url(post: Post) -> str:
+    return absolute_url("post", slug=post.slug)
+
+
+def home():
+    site = _site()
+    return render_template("home.html", page=site.pages.get(""), posts=site.posts[:HOME_POSTS])
+
+
+def blog(number: int = 1):
+    site = _site()
+    per_page = site.config.posts_per_page
+    page_count = max(1, math.ceil(len(site.posts) / per_page))
+    if not 1 <= number <= page_count or (number == 1 and request.view_args.get("number")):
+        abort(404)
+    posts = site.posts[(number - 1) * per_page : number * per_page]
+    return render_template("blog.html", posts=posts, number=number, page_count=page_count)
+
+
+def post(slug: str):
+    site = _site()
+    found = site.posts_by_slug.get(slug)
+    if found is None:
+        abort(404)
+    return render_template("post.html", post=found)
+
+
+def tags():
+    return render_template("tags.html", tags=_site().tags.values())
+
+
+def tag(slug: str):
+    found = _site().tags.get(slug)
+    if found is None:
+        abort(404)
+    tag, posts = found
+    return render_template("tag.html", tag=tag, posts=posts)
+
+
+def page(path: str):
+    found = _site().pages.get(path)
+    if found is None or not path:
+        abort(404)
+    return render_template("page.html", page=found)
+
+
+def _feed(posts: list[Post], title: str, self_endpoint: str, page_endpoint: str, **values):
+    site = _site()
+    return build_feed(
+        site, [post for post in posts if not post.hidden], title=title,
+        feed_url=absolute_url(self_endpoint, **values), page_url=absolute_url(page_endpoint, **values),
+        url_of=post_url, base_path=request.script_root,
+    )  # fmt: skip
+
+
+def atom_feed():
+    feed = _feed(_site().posts, _site().config.title, "atom_feed", "home")
+    return Response(feed.atom_str(pretty=True), mimetype=XML)
+
+
+def rss_feed():
+    feed = _feed(_site().posts, _site().config.title, "rss_feed", "home")
+    return Response(feed.rss_str(pretty=True), mimetype=XML)
+
+
+def tag_feed(slug: str):
+    found = _site().tags.get(slug)
+    if found is None:
+        abort(404)
+    tag, posts = found
+    feed = _feed(posts, f"{_site().config.title}: {tag.name}", "tag_feed", "tag", slug=slug)
+    return Response(feed.atom_str(pretty=True), mimetype=XML)
+
+
+def sitemap():
+    site = _site()
+    xml = render_template("sitemap.xml", posts=site.published_posts, tags=site.tags, pages=site.pages.values())
+    return Response(xml, mimetype=XML)
+
+
+def robots():
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url('sitemap')}\n"
+    return Response(text, mimetype="text/plain")
+
+
+def stylesheet_for_code():
+    return Response(code_css(), mimetype="text/css")
+
+
+def not_found_page():
+    """The 404 page as a file, for static hosts (GitHub Pages serves /404.html)."""
+    return render_template("404.html")
+
+
+def not_found(_error):
+    site = current_site()
+    if site.errors:
+        return content_problems(ContentProblems(site))
+    return render_template("404.html"), 404
+
+
+def content_problems(error: ContentProblems):
+    return render_template("problems.html", problems=error.site.problems), 500
+
+
+def frozen_urls():
+    """Every parameterised URL, for Frozen-Flask (no-argument routes it finds by itself)."""
+    site = _site()
+    for post in site.posts:
+        yield "post", {"slug": post.slug}
+    for slug in site.tags:
+        yield "tag", {"slug": slug}
+        yield "tag_feed", {"slug": slug}
+    page_count = max(1, math.ceil(len(site.posts) / site.config.posts_per_page))
+    for number in range(2, page_count + 1):
+        yield "blog_page", {"number": number}
+    for path in site.pages:
+        if path:
+            yield "page", {"path": path}
+
+
+def reject_dot_segments():
+    """404 for `..`, `.` and backslash paths before any routing or redirect can act on them."""
+    segments = request.path.split("/")
+    if "\\" in request.path or any(segment in (".", "..") for segment in segments):
+        abort(404)
+
+
+def init_app(app: Flask) -> None:
+    """Register the site's routes, error handlers and template helpers."""
+    for extension, mimetype in MIMETYPES.items():
+        mimetypes.add_type(mimetype, extension)
+    rules = [
+        ("/", "home", home),
+        ("/blog/", "blog", blog),
+        ("/blog/page/<int:number>/", "blog_page", blog),
+        ("/blog/<slug>/", "post", post),
+        ("/tags/", "tags", tags),
+        ("/tags/<slug>/", "tag", tag),
+        ("/tags/<slug>/feed.xml", "tag_feed", tag_feed),
+        ("/feed.xml", "atom_feed", atom_feed),
+        ("/rss.xml", "rss_feed", rss_feed),
+        ("/sitemap.xml", "sitemap", sitemap),
+        ("/robots.txt", "robots", robots),
+        ("/code.css", "code_css", stylesheet_for_code),
+        ("/404.html", "not_found_page", not_found_page),
+        ("/<path:path>/", "page", page),
+    ]
+    for rule, endpoint, view in rules:
+        app.add_url_rule(rule, endpoint, view)
+    app.before_request(reject_dot_segments)
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(ContentProblems, content_problems)
+    app.jinja_env.globals.update(absolute_url=absolute_url, site_link=site_link, post_url=post_url)
+
+    @app.context_processor
+    def site_context():
+        site = current_site()
+        return {"site": site.config, "show_drafts": site.show_drafts, "nav": site.config.nav if site.config else ()}
