@@ -19,10 +19,18 @@ def fail(lines: list[str], status: int = 1):
 
 
 @click.command("freeze")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Destination folder (default: build/ beside site.toml).")
-@click.option("--base-url", default=None, metavar="URL",
-              help="Public URL of the site, e.g. https://user.github.io/site/ (default: base_url in site.toml).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Destination folder (default: build/ beside site.toml).",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Public URL of the site, e.g. https://user.github.io/site/ (default: base_url in site.toml).",
+)
 @with_appcontext
 def freeze_command(out: Path | None, base_url: str | None):
     """Build the static site.

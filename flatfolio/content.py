@@ -22,7 +22,17 @@ EXTENSIONS = (".md", ".markdown")
 POST_KEYS = {"title", "date", "updated", "tags", "summary", "draft", "slug", "external_url", "outlet", "sample"}
 PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description"}
 # First URL segments owned by the site itself: a page there would shadow a route.
-RESERVED_PAGE_ROOTS = {"blog", "tags", "static", "feed.xml", "rss.xml", "sitemap.xml", "robots.txt", "404.html", "code.css"}
+RESERVED_PAGE_ROOTS = {
+    "blog",
+    "tags",
+    "static",
+    "feed.xml",
+    "rss.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "404.html",
+    "code.css",
+}
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
 
@@ -121,12 +131,24 @@ def parse_source(source: str, data: bytes) -> SourceFile:
         kind = "a list" if isinstance(meta, list) else f"the value {meta!r}"
         problems.append(Problem(source, "front matter", f"expected 'key: value' lines, got {kind}", 2))
         meta = {}
+    meta = _clean_strings(meta)
     key_lines = {
         match.group(1): number + 2
         for number, line in enumerate(meta_text.split("\n"))
         if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
     }
     return SourceFile(source, meta, body, body_line, problems, key_lines)
+
+
+def _clean_strings(value):
+    """Strip control characters from every string YAML produced ("\\x07" escapes included)."""
+    if isinstance(value, str) and not isinstance(value, InvalidDate):
+        return strip_control_chars(value)
+    if isinstance(value, list):
+        return [_clean_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _clean_strings(item) for key, item in value.items()}
+    return value
 
 
 class SourceFolder(FlatPages):
@@ -150,7 +172,9 @@ class SourceFolder(FlatPages):
         """Read one file, reusing the parsed result while its size and mtime are unchanged."""
         try:
             if file.is_symlink() and not file.resolve().is_relative_to(root.resolve()):
-                return SourceFile(source, {}, "", 1, [Problem(source, "file", "symlink points outside the content folder")])
+                return SourceFile(
+                    source, {}, "", 1, [Problem(source, "file", "symlink points outside the content folder")]
+                )
             stat = file.stat()
             signature = (stat.st_mtime_ns, stat.st_size)
             cached = self._file_cache.get(source)
@@ -254,7 +278,9 @@ def to_datetime(value, tz) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
         return datetime.combine(value, time(), tz)
-    hint = " (YAML reads an unquoted 12:30 as a number)" if isinstance(value, int) and not isinstance(value, bool) else ""
+    hint = (
+        " (YAML reads an unquoted 12:30 as a number)" if isinstance(value, int) and not isinstance(value, bool) else ""
+    )
     raise ValueError(f"not a date: {value!r}{hint}; write 2024-05-01 or 2024-05-01T09:30:00+05:30")
 
 
@@ -302,7 +328,9 @@ class _Checker:
         self.file, self.problems = file, list(file.problems)
         for key in file.front_matter:
             if key not in known:
-                self.problems.append(Problem(file.source, str(key), "unknown key (kept)", file.line_of(str(key)), warning=True))
+                self.problems.append(
+                    Problem(file.source, str(key), "unknown key (kept)", file.line_of(str(key)), warning=True)
+                )
 
     def field(self, key: str, convert, default=None, required=False):
         """Return the converted value of `key`, or `default` after recording a problem."""
@@ -372,10 +400,14 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
     check.field("description", _text)
     path = page_path(file.source)
     if path.split("/")[0] in RESERVED_PAGE_ROOTS:
-        check.problems.append(Problem(file.source, "path", f"/{path}/ is reserved for the site's own pages; rename the file"))
+        check.problems.append(
+            Problem(file.source, "path", f"/{path}/ is reserved for the site's own pages; rename the file")
+        )
     if not check.ok:
         return None, check.problems
-    return Page(file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, path=path, date=page_date), check.problems
+    return Page(
+        file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, path=path, date=page_date
+    ), check.problems
 
 
 # --- the site ------------------------------------------------------------------------
@@ -417,7 +449,9 @@ def _duplicates(items, key, what: str) -> list[Problem]:
     return problems
 
 
-def build_site(config: SiteConfig | None, config_problems, post_files, page_files, show_drafts: bool, now: datetime) -> Site:
+def build_site(
+    config: SiteConfig | None, config_problems, post_files, page_files, show_drafts: bool, now: datetime
+) -> Site:
     """Validate everything and assemble a Site; problems are collected, never raised."""
     problems = list(config_problems)
     if config is None:

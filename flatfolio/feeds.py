@@ -30,13 +30,13 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
 
     wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
     wrapper.rewrite_links(resolve, resolve_base_href=False)
-    inner = (wrapper.text or "") + "".join(
-        lxml.html.tostring(child, encoding="unicode") for child in wrapper
-    )
+    inner = (wrapper.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in wrapper)
     return inner
 
 
-def build_feed(site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str) -> FeedGenerator:
+def build_feed(
+    site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str
+) -> FeedGenerator:
     """A feed of the newest posts; `url_of(post)` gives a post's absolute URL on the site."""
     config = site.config
     posts = posts[:FEED_SIZE]

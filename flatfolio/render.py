@@ -36,13 +36,10 @@ def highlight_code(code: str, language: str, _attrs) -> str:
     """Highlight a fenced block; unknown or missing languages stay plain escaped text."""
     lexer = _lexer(language.lower()) if language else None
     if lexer is None:
-        return f'<pre class="code"><code>{escape(code, quote=False)}</code></pre>\n'
+        return f'<pre class="code"><code>{escape(code, quote=False)}</code></pre>'
     body = highlight(code, lexer, _FORMATTER)
     lang = escape(language.lower())
-    return (
-        f'<pre class="code highlight" data-lang="{lang}">'
-        f'<code class="language-{lang}">{body}</code></pre>\n'
-    )
+    return f'<pre class="code highlight" data-lang="{lang}"><code class="language-{lang}">{body}</code></pre>'
 
 
 def _prefix_root_relative_links(state: StateCore) -> None:

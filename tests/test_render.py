@@ -1,0 +1,62 @@
+"""Markdown rendering: CommonMark + GFM extensions, Pygments highlighting."""
+
+import pytest
+
+from flatfolio.render import code_css, first_paragraph_text, render_markdown
+
+
+def test_commonmark_and_gfm_extensions():
+    html = render_markdown(
+        "# Title\n\n~~old~~ **bold**\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- [x] done\n- [ ] todo\n\nNote[^n].\n\n[^n]: Foot.\n"
+    )
+    assert '<h1 id="title">Title</h1>' in html
+    assert "<s>old</s>" in html
+    assert "<table>" in html and "<td>1</td>" in html
+    assert 'class="task-list-item-checkbox"' in html and "checked" in html
+    assert 'class="footnotes"' in html and 'href="#fn1"' in html
+
+
+def test_heading_ids_are_stable_and_unique():
+    html = render_markdown("## Why Go?\n\n## Why Go?\n\n### Über cache\n")
+    assert '<h2 id="why-go">' in html and '<h2 id="why-go-1">' in html
+    assert '<h3 id="uber-cache">' in html
+
+
+def test_fenced_code_is_highlighted_with_classes():
+    html = render_markdown("```python\ndef f():\n    return 1\n```\n")
+    assert html.startswith('<pre class="code highlight" data-lang="python"><code class="language-python">')
+    assert '<span class="k">def</span>' in html
+    assert "<pre><pre" not in html
+
+
+@pytest.mark.parametrize("fence", ["```nosuchlang", "```", '```"><script>'])
+def test_unknown_or_missing_language_is_plain_escaped_code(fence):
+    html = render_markdown(f"{fence}\n<b>x</b> & y\n```\n")
+    assert html == '<pre class="code"><code>&lt;b&gt;x&lt;/b&gt; &amp; y\n</code></pre>\n'
+
+
+def test_raw_html_passes_through():
+    assert '<div class="note">hi</div>' in render_markdown('<div class="note">hi</div>\n')
+
+
+def test_root_relative_links_get_the_base_path():
+    html = render_markdown("[a](/blog/x/) [b](//cdn.example/x) [c](rel/) ![i](/static/i.png)", "/site")
+    assert 'href="/site/blog/x/"' in html
+    assert 'href="//cdn.example/x"' in html
+    assert 'href="rel/"' in html
+    assert 'src="/site/static/i.png"' in html
+
+
+def test_first_paragraph_text_drops_markup_and_footnote_marks():
+    html = render_markdown("# H\n\nSome *emph* & [link](/x/).[^1]\n\nSecond.\n\n[^1]: n\n")
+    assert first_paragraph_text(html) == "Some emph & link."
+
+
+def test_code_css_has_complete_light_and_dark_themes():
+    css = code_css()
+    light, dark = css.split("@media (prefers-color-scheme: dark)")
+    assert light.startswith("@media (prefers-color-scheme: light)")
+    for theme in (light, dark):
+        assert ".highlight { background:" in theme or ".highlight {\n" in theme or ".highlight" in theme
+        assert ".highlight .k " in theme
