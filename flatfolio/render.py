@@ -6,6 +6,7 @@ from html import escape, unescape
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -59,6 +60,21 @@ def _prefix_root_relative_links(state: StateCore) -> None:
                 token.attrSet(attr, base_path + value)
 
 
+def _heading_permalinks(state: StateCore) -> None:
+    """Append a labelled `#` link to each h2-h4, so readers can link to a section."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4") or not token.attrGet("id"):
+            continue
+        inline = tokens[index + 1]
+        title = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+        link_open = Token("link_open", "a", 1)
+        link_open.attrs = {"class": "heading-anchor", "href": f"#{token.attrGet('id')}", "aria-label": f"Link to “{title}”"}
+        text = Token("text", "", 0, content="#")
+        inline.children = [*(inline.children or []), Token("text", "", 0, content=" "), link_open, text,
+                           Token("link_close", "a", -1)]
+
+
 def make_markdown() -> MarkdownIt:
     """A CommonMark renderer with the GFM extensions authors expect from GitHub."""
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
@@ -66,6 +82,7 @@ def make_markdown() -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.core.ruler.push("heading_permalinks", _heading_permalinks)
     md.core.ruler.push("root_relative_links", _prefix_root_relative_links)
     return md
 
@@ -93,6 +110,25 @@ def first_paragraph_text(html: str) -> str:
         return ""
     text = _TAG.sub("", _FOOTNOTE_REF.sub("", match.group(1)))
     return " ".join(unescape(text).split())
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
+_PERMALINK = re.compile(r'\s*<a class="heading-anchor".*?</a>', re.S)
+WORDS_PER_MINUTE = 230
+
+
+def table_of_contents(html: str) -> list[tuple[int, str, str]]:
+    """(level, id, text) of every h2 and h3 in rendered HTML."""
+    return [
+        (int(level), anchor, " ".join(unescape(_TAG.sub("", _PERMALINK.sub("", inner))).split()))
+        for level, anchor, inner in _HEADING.findall(html)
+    ]
+
+
+def reading_minutes(html: str) -> int:
+    """Estimated reading time of rendered HTML, at least one minute."""
+    words = len(_TAG.sub(" ", html).split())
+    return max(1, round(words / WORDS_PER_MINUTE))
 
 
 def code_css() -> str:
