@@ -31,6 +31,11 @@ class SiteConfig:
     timezone: ZoneInfo = ZoneInfo("UTC")
     posts_per_page: int = 10
     cname: str = ""
+    role: str = ""  # one line under the name on the home page
+    location: str = ""
+    avatar: str = ""  # a file in static/, e.g. avatar.svg
+    email: str = ""  # shown as written (obfuscate it), never turned into a mailto: link
+    open_to: str = ""  # e.g. "Open to Systems / Distributed Systems roles."
     nav: tuple[NavLink, ...] = ()
     social: dict[str, str] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
@@ -62,7 +67,7 @@ def _text(raw: dict, key: str, problems: list, path: str, default=None) -> str:
 
 KNOWN_KEYS = {
     "title", "author", "base_url", "description", "language", "timezone",
-    "posts_per_page", "cname", "nav", "social",
+    "posts_per_page", "cname", "nav", "social", "role", "location", "avatar", "email", "open_to",
 }  # fmt: skip
 
 
@@ -84,6 +89,9 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     description = _text(raw, "description", problems, path, "")
     language = _text(raw, "language", problems, path, "en")
     cname = _text(raw, "cname", problems, path, "")
+    profile = {key: _text(raw, key, problems, path, "") for key in ("role", "location", "avatar", "email", "open_to")}
+    if "@" in profile["email"]:
+        problems.append(Problem(path, "email", "write it obfuscated (name [AT] host) so scrapers cannot harvest it"))
     base_url = _text(raw, "base_url", problems, path)
     if base_url:
         try:
@@ -123,6 +131,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     config = SiteConfig(
         title=title, author=author, base_url=base_url, description=description,
         language=language, timezone=timezone, posts_per_page=per_page, cname=cname,
-        nav=tuple(nav), social=social, extra={k: raw[k] for k in set(raw) - KNOWN_KEYS},
+        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile,
+        extra={k: raw[k] for k in set(raw) - KNOWN_KEYS},
     )  # fmt: skip
     return config, problems

@@ -15,12 +15,15 @@ from flask_flatpages.page import Page as FlatPage
 
 from .config import SiteConfig, load_config
 from .problems import Problem
-from .render import first_paragraph_text, render_markdown
+from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
 from .text import has_control_chars, slugify, strip_control_chars
 
 EXTENSIONS = (".md", ".markdown")
 POST_KEYS = {"title", "date", "updated", "tags", "summary", "draft", "slug", "external_url", "outlet", "sample"}
-PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description"}
+PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"}
+LINK_KINDS = ("code", "report", "paper", "slides", "docs", "video")
+RELATED_POSTS = 3
+RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic
 # First URL segments owned by the site itself: a page there would shadow a route.
 RESERVED_PAGE_ROOTS = {
     "blog",
@@ -236,6 +239,15 @@ class Entry:
         summary = self.meta.get("summary")
         return summary if isinstance(summary, str) and summary.strip() else first_paragraph_text(self.html)
 
+    @property
+    def toc(self) -> list[tuple[int, str, str]]:
+        """(level, id, text) of the body's h2 and h3 headings."""
+        return table_of_contents(self.html)
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.html)
+
 
 @dataclass
 class Post(Entry):
@@ -263,6 +275,8 @@ class Page(Entry):
 
     path: str = ""
     date: datetime | None = None
+    projects: list[dict] = field(default_factory=list)  # validated `projects:` entries
+    publications: list[dict] = field(default_factory=list)  # validated `publications:` entries
 
 
 def to_datetime(value, tz) -> datetime:
@@ -312,6 +326,50 @@ def _slug(value) -> str:
         suggestion = f"; try {slugify(value)!r}" if isinstance(value, str) and slugify(value) else ""
         raise ValueError(f"expected lowercase letters, digits and dashes, got {value!r}{suggestion}")
     return value
+
+
+def _link_table(value) -> dict[str, str]:
+    """Links by kind ({code: URL, paper: ""}); an empty address is kept but never rendered."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected links like {{code: https://...}}, got {value!r}")
+    for kind, url in value.items():
+        if kind not in LINK_KINDS:
+            raise ValueError(f"unknown link kind {kind!r}; use one of {', '.join(LINK_KINDS)}")
+        if url not in ("", None):
+            _url(url)
+    return {kind: url or "" for kind, url in value.items()}
+
+
+def _records(fields: dict):
+    """A validator for a list of mappings with the given field validators (title required)."""
+
+    def convert(value) -> list[dict]:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list of entries, got {value!r}")
+        records = []
+        for number, item in enumerate(value, 1):
+            if not isinstance(item, dict) or "title" not in item:
+                raise ValueError(f"entry {number}: expected a mapping with at least a title")
+            unknown = set(item) - set(fields)
+            if unknown:
+                raise ValueError(f"entry {number}: unknown field {sorted(unknown)[0]!r}")
+            try:
+                records.append({key: fields[key](item[key]) if key in item else None for key in fields})
+            except ValueError as error:
+                raise ValueError(f"entry {number} ({item.get('title')!r}): {error}") from None
+        return records
+
+    return convert
+
+
+def _optional_text(value) -> str:
+    return "" if value is None else _text(value)
+
+
+_PROJECT = _records(
+    {"title": _text, "context": _optional_text, "summary": _optional_text, "tags": _tags, "links": _link_table}
+)
+_PUBLICATION = _records({"title": _text, "kind": _optional_text, "venue": _optional_text, "links": _link_table})
 
 
 def _url(value) -> str:
@@ -398,6 +456,8 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
     draft = check.field("draft", _flag, False)
     check.field("summary", _text)
     check.field("description", _text)
+    projects = check.field("projects", _PROJECT, [])
+    publications = check.field("publications", _PUBLICATION, [])
     path = page_path(file.source)
     if path.split("/")[0] in RESERVED_PAGE_ROOTS:
         check.problems.append(
@@ -405,9 +465,11 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
         )
     if not check.ok:
         return None, check.problems
-    return Page(
-        file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, path=path, date=page_date
-    ), check.problems
+    page = Page(
+        file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, path=path, date=page_date,
+        projects=projects, publications=publications,
+    )  # fmt: skip
+    return page, check.problems
 
 
 # --- the site ------------------------------------------------------------------------
@@ -432,6 +494,27 @@ class Site:
     @cached_property
     def posts_by_slug(self) -> dict[str, Post]:
         return {post.slug: post for post in self.posts}
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {post.slug: index for index, post in enumerate(self.posts)}
+
+    def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
+        """The (newer, older) posts next to `post` in the blog."""
+        index = self._position[post.slug]
+        newer = self.posts[index - 1] if index > 0 else None
+        older = self.posts[index + 1] if index + 1 < len(self.posts) else None
+        return newer, older
+
+    def related(self, post: Post) -> list[Post]:
+        """Posts sharing the most tags with `post`, newest first among equals."""
+        shared: dict[str, int] = {}
+        for tag in post.tags:
+            for other in self.tags[tag.slug][1][:RELATED_CANDIDATES_PER_TAG]:
+                if other is not post:
+                    shared[other.slug] = shared.get(other.slug, 0) + 1
+        ranked = sorted(shared, key=lambda slug: (-shared[slug], self._position[slug]))
+        return [self.posts[self._position[slug]] for slug in ranked[:RELATED_POSTS]]
 
     @property
     def published_posts(self) -> list[Post]:

@@ -69,7 +69,8 @@ def _heading_permalinks(state: StateCore) -> None:
         inline = tokens[index + 1]
         title = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
         link_open = Token("link_open", "a", 1)
-        link_open.attrs = {"class": "heading-anchor", "href": f"#{token.attrGet('id')}", "aria-label": f"Link to “{title}”"}
+        anchor = token.attrGet("id")
+        link_open.attrs = {"class": "heading-anchor", "href": f"#{anchor}", "aria-label": f"Link to “{title}”"}
         text = Token("text", "", 0, content="#")
         inline.children = [*(inline.children or []), Token("text", "", 0, content=" "), link_open, text,
                            Token("link_close", "a", -1)]

@@ -8,6 +8,7 @@ from flask import Flask, Response, abort, current_app, render_template, request,
 from .content import Post, Site, current_site
 from .feeds import build_feed
 from .render import code_css
+from .text import slugify
 
 # What a static host sends for each extension; pinned because Python's guesses differ
 # between machines (.xml is text/xml on some), and Frozen-Flask checks they match.
@@ -65,6 +66,38 @@ def post_url(post: Post) -> str:
     return absolute_url("post", slug=post.slug)
 
 
+def person_data() -> dict:
+    """schema.org Person for the home page (rendered with |tojson, which escapes </script>)."""
+    config = current_site().config
+    person = {"@context": "https://schema.org", "@type": "Person", "name": config.author, "url": base_url()}
+    if config.role:
+        person["jobTitle"] = config.role
+    if config.location:
+        person["address"] = {"@type": "PostalAddress", "addressLocality": config.location}
+    if config.social:
+        person["sameAs"] = list(config.social.values())
+    return person
+
+
+def posting_data(post: Post) -> dict:
+    """schema.org BlogPosting for a post page."""
+    config = current_site().config
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "datePublished": post.date.isoformat(),
+        "dateModified": post.last_modified.isoformat(),
+        "author": {"@type": "Person", "name": config.author, "url": base_url()},
+        "url": post_url(post),
+        "mainEntityOfPage": post.external_url or post_url(post),
+        "description": post.summary,
+    }
+    if post.tags:
+        data["keywords"] = [tag.name for tag in post.tags]
+    return data
+
+
 def home():
     site = _site()
     return render_template("home.html", page=site.pages.get(""), posts=site.posts[:HOME_POSTS])
@@ -85,7 +118,8 @@ def post(slug: str):
     found = site.posts_by_slug.get(slug)
     if found is None:
         abort(404)
-    return render_template("post.html", post=found)
+    newer, older = site.neighbours(found)
+    return render_template("post.html", post=found, newer=newer, older=older, related=site.related(found))
 
 
 def tags():
@@ -152,14 +186,14 @@ def stylesheet_for_code():
 
 def not_found_page():
     """The 404 page as a file, for static hosts (GitHub Pages serves /404.html)."""
-    return render_template("404.html")
+    return render_template("404.html", canonical_url=None)
 
 
 def not_found(_error):
     site = current_site()
     if site.errors:
         return content_problems(ContentProblems(site))
-    return render_template("404.html"), 404
+    return render_template("404.html", canonical_url=None), 404
 
 
 def content_problems(error: ContentProblems):
@@ -214,9 +248,18 @@ def init_app(app: Flask) -> None:
     app.before_request(reject_dot_segments)
     app.register_error_handler(404, not_found)
     app.register_error_handler(ContentProblems, content_problems)
-    app.jinja_env.globals.update(absolute_url=absolute_url, site_link=site_link, post_url=post_url)
+    app.jinja_env.filters["slug"] = slugify
+    app.jinja_env.globals.update(
+        absolute_url=absolute_url, site_link=site_link, post_url=post_url,
+        person_data=person_data, posting_data=posting_data,
+    )  # fmt: skip
 
     @app.context_processor
     def site_context():
         site = current_site()
-        return {"site": site.config, "show_drafts": site.show_drafts, "nav": site.config.nav if site.config else ()}
+        endpoint = request.endpoint if request.url_rule else None
+        canonical = absolute_url(endpoint, **request.view_args) if endpoint and site.config else None
+        return {
+            "site": site.config, "show_drafts": site.show_drafts, "nav": site.config.nav if site.config else (),
+            "canonical_url": canonical,
+        }  # fmt: skip

@@ -68,7 +68,7 @@ def test_drafts_are_shown_with_a_marker_on_the_debug_server(make_app):
     client = make_app(SHOW_DRAFTS=True).test_client()
     draft = client.get("/blog/secret-draft/")
     assert draft.status_code == 200
-    assert b"Draft: visible on the dev server only" in draft.data
+    assert b"Draft: shown by the dev server only" in draft.data
     future = client.get("/blog/future/")
     assert b"Scheduled: published on" in future.data
     assert b"SECRET draft" in client.get("/tags/secret-tag/").data
