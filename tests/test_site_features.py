@@ -110,7 +110,8 @@ def test_json_ld_cannot_be_closed_by_content(client, write):
 
 def test_home_has_person_json_ld_and_no_mailto(client, write, site_root):
     config = (site_root / "site.toml").read_text()
-    profile = 'role = "Engineer"\nemail = "ada [AT] example"\n[social]\ngithub = "https://github.com/ada"\nlinkedin = ""\n'
+    profile = 'role = "Engineer"\nemail = "ada [AT] example"\n'
+    profile += '[social]\ngithub = "https://github.com/ada"\nlinkedin = ""\n'
     write({"site.toml": config + profile})
     data = client.get("/").data
     doc = tree(data)
