@@ -37,10 +37,10 @@ def highlight_code(code: str, language: str, _attrs) -> str:
     """Highlight a fenced block; unknown or missing languages stay plain escaped text."""
     lexer = _lexer(language.lower()) if language else None
     if lexer is None:
-        return f'<pre class="code"><code>{escape(code, quote=False)}</code></pre>'
+        return f'<pre class="code" tabindex="0"><code>{escape(code, quote=False)}</code></pre>'
     body = highlight(code, lexer, _FORMATTER)
     lang = escape(language.lower())
-    return f'<pre class="code highlight" data-lang="{lang}"><code class="language-{lang}">{body}</code></pre>'
+    return f'<pre class="code highlight" data-lang="{lang}" tabindex="0"><code class="language-{lang}">{body}</code></pre>'
 
 
 def _prefix_root_relative_links(state: StateCore) -> None:
@@ -58,6 +58,13 @@ def _prefix_root_relative_links(state: StateCore) -> None:
             value = token.attrGet(attr) if attr else None
             if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
                 token.attrSet(attr, base_path + value)
+
+
+def _focusable_scrollers(state: StateCore) -> None:
+    """Tables scroll sideways on narrow screens: keyboard users must be able to focus them."""
+    for token in state.tokens:
+        if token.type == "table_open":
+            token.attrSet("tabindex", "0")
 
 
 def _heading_permalinks(state: StateCore) -> None:
@@ -84,6 +91,7 @@ def make_markdown() -> MarkdownIt:
     md.use(tasklists_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
+    md.core.ruler.push("focusable_scrollers", _focusable_scrollers)
     md.core.ruler.push("root_relative_links", _prefix_root_relative_links)
     return md
 

@@ -12,7 +12,7 @@ def test_commonmark_and_gfm_extensions():
     )
     assert '<h1 id="title">Title</h1>' in html
     assert "<s>old</s>" in html
-    assert "<table>" in html and "<td>1</td>" in html
+    assert '<table tabindex="0">' in html and "<td>1</td>" in html
     assert 'class="task-list-item-checkbox"' in html and "checked" in html
     assert 'class="footnotes"' in html and 'href="#fn1"' in html
 
@@ -25,7 +25,7 @@ def test_heading_ids_are_stable_and_unique():
 
 def test_fenced_code_is_highlighted_with_classes():
     html = render_markdown("```python\ndef f():\n    return 1\n```\n")
-    assert html.startswith('<pre class="code highlight" data-lang="python"><code class="language-python">')
+    assert html.startswith('<pre class="code highlight" data-lang="python" tabindex="0"><code class="language-python">')
     assert '<span class="k">def</span>' in html
     assert "<pre><pre" not in html
 
@@ -33,7 +33,7 @@ def test_fenced_code_is_highlighted_with_classes():
 @pytest.mark.parametrize("fence", ["```nosuchlang", "```", '```"><script>'])
 def test_unknown_or_missing_language_is_plain_escaped_code(fence):
     html = render_markdown(f"{fence}\n<b>x</b> & y\n```\n")
-    assert html == '<pre class="code"><code>&lt;b&gt;x&lt;/b&gt; &amp; y\n</code></pre>\n'
+    assert html == '<pre class="code" tabindex="0"><code>&lt;b&gt;x&lt;/b&gt; &amp; y\n</code></pre>\n'
 
 
 def test_raw_html_passes_through():
