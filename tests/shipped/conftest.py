@@ -20,6 +20,7 @@ class ShippedSite:
 
     build: Path
     url: str
+    posts: tuple[str, ...]  # every post the blog index lists, newest first
     post: str  # the newest post that links to a tag page
     tag: str  # a tag page that post links to
     code_post: str  # the newest post with a highlighted code block
@@ -48,7 +49,7 @@ def shipped(tmp_path_factory) -> ShippedSite:
         if not tagged:
             pytest.fail("no shipped post links to a tag page")
         yield ShippedSite(
-            build=build, url=url, post=tagged[0][0], tag=tagged[0][1],
+            build=build, url=url, posts=tuple(posts), post=tagged[0][0], tag=tagged[0][1],
             code_post=_first_post_with(build, url, posts, "//pre[contains(@class, 'highlight')]", "highlighted code"),
             shell_post=_first_post_with(build, url, posts, "//pre//span[@class='gp']", "a shell session"),
         )  # fmt: skip
