@@ -102,7 +102,7 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
         if broken:
             raise FreezeError("broken internal links:\n" + "\n".join(broken))
         made = sorted(_files(build))
-        if out.is_dir():
+        if (out / MANIFEST).is_file():  # an empty folder has nothing to carry over
             _carry_over_foreign_files(out, build)
         (build / MANIFEST).write_text("".join(f"{name}\n" for name in made), encoding="utf-8")
         _swap_in(build, out)

@@ -100,6 +100,13 @@ def test_broken_markdown_link_fails_the_build(site_root, write, tmp_path):
     assert not out.exists()
 
 
+def test_existing_empty_destination_is_used(site_root, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    freeze_site(create_app({"SITE_ROOT": str(site_root)}), out)
+    assert (out / "index.html").is_file()
+
+
 def test_foreign_destination_is_refused_and_untouched(site_root, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
