@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 PREFIX = "/__flatfolio/"
 SCRIPT_PATH = PREFIX + "live-reload.js"
 STATE_PATH = PREFIX + "live-reload/state"
-POLL_MILLISECONDS = 400  # a save shows in the browser well within a second
+POLL_MILLISECONDS = 250  # a save shows in the browser well within a second
 
 SCRIPT = f"""\
 // flatfolio live reload (debug dev server only): reload this page when a site file changes.

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The live reload browser test drives the system Chromium (Playwright's own download fails here).
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 python3 -m pytest "$@"

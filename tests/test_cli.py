@@ -9,8 +9,9 @@ from conftest import read_tree
 from app import PROJECT_ROOT
 
 
-def flask(site_root, *args):
-    env = {**os.environ, "FLASK_SITE_ROOT": str(site_root)}
+def flask(site_root, *args, env: dict | None = None):
+    """Run `flask --app app ARGS` as an author would, on the site at `site_root`."""
+    env = {**os.environ, "FLASK_SITE_ROOT": str(site_root), **(env or {})}
     env.pop("FLASK_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", *args],
