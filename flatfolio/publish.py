@@ -17,9 +17,13 @@ from flask import Flask
 from .freeze import MANIFEST, BuildReport, freeze_site
 
 DEFAULT_BRANCH = "gh-pages"
-# Settings that could make `git add` skip or rewrite build files, or watch the build folder.
+# Variables that, inherited from a caller (a git hook), would point git at another repository.
 _REPOSITORY_VARIABLES = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"}
-_ADD_SETTINGS = ["-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "core.fsmonitor=false"]
+# The author's settings that could make `git add` skip or rewrite build files, or watch the build folder.
+_ADD_SETTINGS = [
+    "-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "core.fsmonitor=false",
+    "-c", "core.sparseCheckout=false",
+]  # fmt: skip
 
 
 class PublishError(Exception):
@@ -51,7 +55,6 @@ class PublishResult:
 
 def _git(*args: str, git_dir: Path | None = None, env: dict | None = None, cwd=None, stdin: str | None = None):
     """Run git quietly and return the finished process (never raises on a git failure)."""
-    # A GIT_DIR or GIT_INDEX_FILE inherited from the caller (a hook) must not redirect these commands.
     inherited = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_VARIABLES}
     full_env = {**inherited, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
     if git_dir is not None:
