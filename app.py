@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, content, views
+from flatfolio import commands, content, livereload, views
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -22,4 +22,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["flatfolio"] = content.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
     commands.init_app(app)
+    livereload.init_app(app)
     return app

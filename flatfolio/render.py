@@ -40,7 +40,10 @@ def highlight_code(code: str, language: str, _attrs) -> str:
         return f'<pre class="code" tabindex="0"><code>{escape(code, quote=False)}</code></pre>'
     body = highlight(code, lexer, _FORMATTER)
     lang = escape(language.lower())
-    return f'<pre class="code highlight" data-lang="{lang}" tabindex="0"><code class="language-{lang}">{body}</code></pre>'
+    return (
+        f'<pre class="code highlight" data-lang="{lang}" tabindex="0">'
+        f'<code class="language-{lang}">{body}</code></pre>'
+    )
 
 
 def _prefix_root_relative_links(state: StateCore) -> None:

@@ -153,6 +153,25 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, one for the whole session (never Playwright's own download).
+
+    One sync Playwright per process: a second one inside the first's event loop fails.
+    """
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium is not installed (bash tests/run.sh installs it with apt-get)")
+    from playwright.sync_api import sync_playwright
+
+    from scripts.shipped_site import CHROMIUM_FLAGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
 def frozen(tmp_path_factory) -> Path:
     """The fixture site, frozen once for all output tests."""
     root = write_files(tmp_path_factory.mktemp("frozen") / "site", FIXTURE_SITE)

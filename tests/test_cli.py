@@ -1,16 +1,22 @@
 """The freeze command as an author runs it: exit codes, messages, no tracebacks."""
 
 import os
+import pty
+import re
+import select
 import subprocess
 import sys
+import time
 
+import pytest
 from conftest import read_tree
 
 from app import PROJECT_ROOT
 
 
-def flask(site_root, *args):
-    env = {**os.environ, "FLASK_SITE_ROOT": str(site_root)}
+def flask(site_root, *args, env: dict | None = None):
+    """Run `flask --app app ARGS` as an author would, on the site at `site_root`."""
+    env = {**os.environ, "FLASK_SITE_ROOT": str(site_root), **(env or {})}
     env.pop("FLASK_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", *args],
@@ -69,3 +75,60 @@ def test_bad_base_url_exits_3(site_root, tmp_path):
 def test_help_documents_exit_codes(site_root):
     result = flask(site_root, "freeze", "--help")
     assert "Exit status: 0 built; 1 content errors" in " ".join(result.stdout.split())
+
+
+def test_freeze_progress_is_one_plain_line_per_page_when_not_a_terminal(site_root, tmp_path):
+    result = flask(site_root, "freeze", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    urls_frozen = len(read_tree(tmp_path / "out")) - 2  # every file but .nojekyll and the manifest
+    assert [line.split(" ")[0] for line in lines] == [f"[{n}/{urls_frozen}]" for n in range(1, urls_frozen + 1)]
+    urls = {line.split(" ", 1)[1] for line in lines}
+    assert {"/", "/blog/first-post/", "/tags/go/feed.xml", "/static/favicon.svg", "/404.html"} <= urls
+    assert result.stdout.count("\n") == 1  # stdout holds only the summary line
+
+
+def test_freeze_quiet_prints_only_the_summary(site_root, tmp_path):
+    result = flask(site_root, "freeze", "--quiet", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0
+    assert result.stderr == ""
+    files = len(read_tree(tmp_path / "out")) - 1  # the manifest is not counted
+    assert re.fullmatch(rf"Built 12 pages \(3 posts\), {files} files, [\d,]+ bytes in [\d.]+ s -> .*\n", result.stdout)
+
+
+def test_freeze_shows_a_progress_bar_on_a_terminal(site_root, tmp_path):
+    env = {**os.environ, "FLASK_SITE_ROOT": str(site_root)}
+    env.pop("FLASK_DEBUG", None)
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "freeze", "--out", str(tmp_path / "out")],
+        cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    output = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # read until the process closes the terminal (EIO on Linux)
+        if not select.select([main], [], [], 1)[0]:
+            continue
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(main)
+    assert process.wait(timeout=60) == 0
+    text = output.decode()
+    urls_frozen = len(read_tree(tmp_path / "out")) - 2
+    assert "Freezing  [" in text and f"{urls_frozen}/{urls_frozen}" in text and f"[1/{urls_frozen}]" not in text
+    assert text.rstrip().splitlines()[-1].startswith(f"Built 12 pages (3 posts), {urls_frozen + 1} files, ")
+
+
+@pytest.mark.parametrize("command", ["freeze", "new", "check", "publish"])
+def test_every_command_explains_itself_and_its_exit_codes(site_root, command):
+    result = flask(site_root, command, "--help")
+    assert result.returncode == 0
+    assert "Exit status: 0 " in " ".join(result.stdout.split())
+    listing = flask(site_root, "--help").stdout
+    assert re.search(rf"^  {command}\s+\S", listing, re.M), listing

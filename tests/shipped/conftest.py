@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 
 from app import PROJECT_ROOT
-from scripts.shipped_site import CHROMIUM_FLAGS, built_and_served, built_file, linked_urls, post_urls
+from scripts.shipped_site import built_and_served, built_file, linked_urls, post_urls
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -53,20 +53,6 @@ def shipped(tmp_path_factory) -> ShippedSite:
             code_post=_first_post_with(build, url, posts, "//pre[contains(@class, 'highlight')]", "highlighted code"),
             shell_post=_first_post_with(build, url, posts, "//pre//span[@class='gp']", "a shell session"),
         )  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright (never Playwright's own download)."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("chromium is not installed (bash tests/run.sh installs it with apt-get)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,0 +1,286 @@
+"""Checking a site without building it: content problems and links, each with file and line."""
+
+import http.client
+import re
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import Request, urlopen
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from .content import Entry, Page, Post, Site
+from .problems import Problem
+from .render import make_markdown
+
+MAX_WORKERS = 8  # outside requests in flight at once: polite to hosts, still quick
+USER_AGENT = "flatfolio-link-check/1"
+_ID = re.compile(r'\sid="([^"{}]+)"')
+_HTML_LINK = re.compile(r'\b(href|src)\s*=\s*"([^"]*)"', re.I)
+
+
+_KINDS = {"href": "link", "src": "image"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image in a source file, where it is written."""
+
+    source: str
+    line: int
+    url: str
+    kind: str  # "link" or "image"
+
+
+@dataclass
+class Report:
+    """What `check` found and how much it looked at."""
+
+    problems: list[Problem]
+    posts: int
+    pages: int
+    links: int
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.warning]
+
+    def summary(self) -> str:
+        return (
+            f"Checked {self.posts} posts, {self.pages} pages, {self.links} links: "
+            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+        )
+
+
+# --- reading links -------------------------------------------------------------------
+
+
+def extract_links(entry: Entry, markdown) -> list[Link]:
+    """Every link and image in an entry's Markdown body (raw HTML included), with its file line."""
+    links = []
+    for block in markdown.parse(entry.file.body, {}):
+        if block.map is None:
+            continue
+        line = entry.file.body_line + block.map[0]
+        if block.type == "html_block":
+            links += _html_links(entry.source, line, block.content)
+        for token in block.children or ():
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "link_open" and token.attrGet("class") != "heading-anchor":  # ours, not the author's
+                links.append(Link(entry.source, line, token.attrGet("href") or "", "link"))
+            elif token.type == "image":
+                links.append(Link(entry.source, line, token.attrGet("src") or "", "image"))
+            elif token.type == "html_inline":
+                links += _html_links(entry.source, line, token.content)
+    return links
+
+
+def _html_links(source: str, line: int, html: str) -> list[Link]:
+    """href and src values in raw HTML, located by counting newlines before each."""
+    return [
+        Link(source, line + html.count("\n", 0, match.start()), match.group(2), _KINDS[match.group(1).lower()])
+        for match in _HTML_LINK.finditer(html)
+    ]
+
+
+def anchor_ids(entry: Entry, markdown) -> set[str]:
+    """The ids a reader can link to in an entry: heading ids, footnote ids, raw HTML ids."""
+    return set(_ID.findall(markdown.render(entry.file.body)))
+
+
+def template_ids(template_folder: Path) -> set[str]:
+    """Literal ids written in the templates (e.g. the skip link's #main), present on every page."""
+    ids = set()
+    for template in sorted(template_folder.rglob("*.html")):
+        ids.update(_ID.findall(template.read_text(encoding="utf-8")))
+    return ids
+
+
+# --- internal links ------------------------------------------------------------------
+
+
+def entry_url(entry: Entry) -> str:
+    """The root-relative URL an entry is served at, which relative links resolve against."""
+    if isinstance(entry, Post):
+        return f"/blog/{entry.slug}/"
+    return f"/{entry.path}/" if entry.path else "/"
+
+
+class LinkChecker:
+    """Resolves internal links against the site's routes and content, as a build would serve them."""
+
+    def __init__(self, app: Flask, site: Site):
+        self.app, self.site = app, site
+        self.adapter = app.url_map.bind("localhost")
+        self.markdown = make_markdown()
+        self.static_folder = Path(app.static_folder) if app.static_folder else None
+        self.shared_ids = template_ids(Path(app.root_path, app.template_folder or "templates"))
+        self._ids: dict[str, set[str]] = {}
+        posts = site.posts
+        self.posts = {True: {p.slug: p for p in posts}, False: {p.slug: p for p in posts if not p.hidden}}
+        pages = site.pages.values()
+        self.pages = {True: {p.path: p for p in pages}, False: {p.path: p for p in pages if not p.draft}}
+        self.tags = {
+            hidden: {tag.slug for post in self.posts[hidden].values() for tag in post.tags} for hidden in (True, False)
+        }
+
+    def ids_of(self, entry: Entry) -> set[str]:
+        if entry.source not in self._ids:
+            self._ids[entry.source] = anchor_ids(entry, self.markdown) | self.shared_ids
+        return self._ids[entry.source]
+
+    def check(self, entry: Entry, link: Link) -> str | None:
+        """Why an internal link is broken, or None when it resolves (outside links are not looked at)."""
+        parts = urlsplit(link.url)
+        if parts.scheme or parts.netloc or not link.url.strip():
+            return None
+        if not parts.path:  # "#anchor" on the same page
+            if parts.fragment and unquote(parts.fragment) not in self.ids_of(entry):
+                return "no heading or footnote with this id on the page"
+            return None
+        path = unquote(urljoin(entry_url(entry), parts.path))
+        # A draft may link to other drafts; a published entry only to what gets published.
+        with_hidden = entry.draft or (isinstance(entry, Post) and entry.hidden)
+        target, problem = self._resolve(path, with_hidden)
+        if problem:
+            return problem
+        if parts.fragment and target is not None and unquote(parts.fragment) not in self.ids_of(target):
+            return f"{target.source} has no heading or footnote with the id {parts.fragment!r}"
+        return None
+
+    def _resolve(self, path: str, with_hidden: bool) -> tuple[Entry | None, str | None]:
+        """The entry a path shows (if any) and the reason it does not exist (if so)."""
+        try:
+            endpoint, args = self.adapter.match(path, method="GET")
+        except RequestRedirect as redirect:  # /about -> /about/: static hosts do the same
+            return self._resolve(urlsplit(redirect.new_url).path, with_hidden)
+        except HTTPException:
+            return None, "nothing is served at this URL"
+        if endpoint == "post":
+            return self._entry(self.posts, args["slug"], with_hidden, "post")
+        if endpoint == "page":
+            return self._entry(self.pages, args["path"], with_hidden, "page")
+        if endpoint == "home":
+            return self.pages[with_hidden].get(""), None
+        if endpoint in ("tag", "tag_feed") and args["slug"] not in self.tags[with_hidden]:
+            return None, f"no post has the tag {args['slug']!r}"
+        if endpoint == "blog_page":
+            per_page = self.site.config.posts_per_page
+            count = max(1, -(-len(self.posts[with_hidden]) // per_page))
+            if not 2 <= args["number"] <= count:
+                return None, f"the blog has {count} page{'s' if count > 1 else ''}"
+        if endpoint == "static" and not self._static_file_exists(args["filename"]):
+            return None, "no such file in static/"
+        return None, None
+
+    def _entry(self, entries, key: str, with_hidden: bool, kind: str):
+        if key in entries[with_hidden]:
+            return entries[with_hidden][key], None
+        if key in entries[True]:
+            return None, f"the {kind} {entries[True][key].source} is a draft or scheduled: it is not published"
+        return None, f"no {kind} at this URL"
+
+    def _static_file_exists(self, filename: str) -> bool:
+        if self.static_folder is None:
+            return False
+        target = (self.static_folder / filename).resolve()
+        return target.is_relative_to(self.static_folder.resolve()) and target.is_file()
+
+
+# --- outside links -------------------------------------------------------------------
+
+
+def is_external(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https") or url.startswith("//")
+
+
+def probe(url: str, timeout: float) -> str | None:
+    """Why an outside URL is dead, or None when it answers with a success status."""
+    if url.startswith("//"):
+        url = "https:" + url
+    reason = None
+    for method in ("HEAD", "GET"):  # some servers refuse or mishandle HEAD: retry once with GET
+        request = Request(url, method=method, headers={"User-Agent": USER_AGENT})
+        try:
+            with urlopen(request, timeout=timeout):
+                return None
+        except HTTPError as error:
+            reason = f"HTTP {error.code} {error.reason}".strip()
+        except URLError as error:
+            return _reason(error.reason, timeout)
+        except (http.client.HTTPException, OSError, ValueError) as error:
+            return _reason(error, timeout)
+    return reason
+
+
+def _reason(error, timeout: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    return str(getattr(error, "strerror", None) or error)
+
+
+def check_external(links: list[Link], timeout: float, workers: int = MAX_WORKERS) -> list[Problem]:
+    """Request each distinct outside URL once, `workers` at a time, and report every place a dead one is used."""
+    places: dict[str, list[Link]] = defaultdict(list)
+    for link in links:
+        places[urlsplit(link.url)._replace(fragment="").geturl()].append(link)
+    if not places:
+        return []
+    with ThreadPoolExecutor(max_workers=min(workers, len(places))) as pool:
+        reasons = dict(zip(places, pool.map(lambda url: probe(url, timeout), places), strict=True))
+    return [
+        Problem(link.source, link.kind, f"{link.url}: dead ({reason})", link.line)
+        for url, reason in reasons.items()
+        if reason
+        for link in places[url]
+    ]
+
+
+# --- the whole check -----------------------------------------------------------------
+
+
+def check_site(app: Flask, site: Site, external: bool = False, timeout: float = 10.0) -> Report:
+    """Every content problem and broken link of a site loaded with drafts, in file and line order.
+
+    `site` must include drafts (SHOW_DRAFTS): their front matter and links are checked too.
+    """
+    problems = list(site.problems)
+    if site.config is None:
+        return Report(problems, 0, 0, 0)
+    checker = LinkChecker(app, site)
+    entries: list[Entry] = [*site.posts, *site.pages.values()]
+    outside: list[Link] = []
+    count = 0
+    for entry in entries:
+        if isinstance(entry, Post) and not entry.summary:
+            problems.append(
+                Problem(
+                    entry.source, "summary", "none: add 'summary:' or start with a paragraph",
+                    entry.file.body_line, warning=True,
+                )  # fmt: skip
+            )
+        if isinstance(entry, Post) and entry.external_url:
+            outside.append(Link(entry.source, entry.file.line_of("external_url") or 2, entry.external_url, "link"))
+        for link in extract_links(entry, checker.markdown):
+            count += 1
+            if is_external(link.url):
+                outside.append(link)
+                continue
+            reason = checker.check(entry, link)
+            if reason:
+                problems.append(Problem(link.source, link.kind, f"{link.url}: {reason}", link.line))
+    if external:
+        problems += check_external(outside, timeout)
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
+    pages = sum(isinstance(entry, Page) for entry in entries)
+    return Report(problems, posts=len(entries) - pages, pages=pages, links=count)
