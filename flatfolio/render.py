@@ -59,6 +59,15 @@ def _prefix_root_relative_links(state: StateCore) -> None:
                 token.attrSet(attr, base_path + value)
 
 
+def _alignment_classes(state: StateCore) -> None:
+    """Table alignment as classes (`align-right`), not style attributes a strict CSP blocks."""
+    for token in state.tokens:
+        style = token.attrGet("style") if token.type in ("th_open", "td_open") else None
+        if isinstance(style, str) and style.startswith("text-align:"):
+            del token.attrs["style"]
+            token.attrSet("class", "align-" + style.removeprefix("text-align:"))
+
+
 def make_markdown() -> MarkdownIt:
     """A CommonMark renderer with the GFM extensions authors expect from GitHub."""
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
@@ -67,6 +76,7 @@ def make_markdown() -> MarkdownIt:
     md.use(tasklists_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("root_relative_links", _prefix_root_relative_links)
+    md.core.ruler.push("alignment_classes", _alignment_classes)
     return md
 
 

@@ -4,5 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Load tests drive wrk, a browser test drives Chromium: Debian packages.
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 python3 -m pytest "$@"
