@@ -15,7 +15,7 @@ from flask_flatpages.page import Page as FlatPage
 
 from .config import SiteConfig, load_config
 from .problems import Problem
-from .render import first_paragraph_text, render_markdown
+from .render import first_paragraph_text, nesting_overflow, render_markdown
 from .text import has_control_chars, slugify, strip_control_chars
 
 EXTENSIONS = (".md", ".markdown")
@@ -115,6 +115,10 @@ def parse_source(source: str, data: bytes) -> SourceFile:
     meta_text = rest[: closing.start()]
     body = rest[closing.end() :].removeprefix("\n")
     body_line = meta_text.count("\n") + 3
+    overflow = nesting_overflow(body)
+    if overflow is not None:
+        message = "lists or quotes nested too deeply (over 9 lists or 19 quotes); the rest of the file would be lost"
+        problems.append(Problem(source, "markdown", message, body_line + overflow))
 
     try:
         meta = _clean_strings(yaml.load(meta_text, Loader=_FrontMatterLoader), {})

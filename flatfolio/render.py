@@ -5,7 +5,8 @@ from functools import cache, lru_cache
 from html import escape, unescape
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import StateCore, normalize
+from markdown_it.rules_core import block as parse_blocks
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -89,6 +90,24 @@ def _markdown() -> MarkdownIt:
 def render_markdown(text: str, base_path: str = "") -> str:
     """Render Markdown to HTML; root-relative links are prefixed with `base_path`."""
     return _markdown().render(text, {"base_path": base_path.rstrip("/")})
+
+
+def nesting_overflow(text: str) -> int | None:
+    """The 0-based line where lists or quotes nest deeper than markdown-it goes, else None.
+
+    Past `maxNesting` levels markdown-it stops parsing blocks (a guard against deep
+    recursion) and silently drops the rest of the document: that must be reported.
+    """
+    md = _markdown()
+    state = StateCore(text, md, {})
+    normalize(state)
+    parse_blocks(state)
+    deepest = md.options.maxNesting - 1
+    for token, following in zip(state.tokens, state.tokens[1:], strict=False):
+        # A container opened at the last level is closed at once: its content was dropped.
+        if token.nesting == 1 and token.level >= deepest and following.nesting == -1:
+            return token.map[0] if token.map else 0
+    return None
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
