@@ -15,7 +15,7 @@ from flask_flatpages.page import Page as FlatPage
 
 from .config import SiteConfig, load_config
 from .problems import Problem
-from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
+from .render import first_paragraph_text, nesting_overflow, reading_minutes, render_markdown, table_of_contents
 from .text import has_control_chars, slugify, strip_control_chars
 
 EXTENSIONS = (".md", ".markdown")
@@ -118,9 +118,16 @@ def parse_source(source: str, data: bytes) -> SourceFile:
     meta_text = rest[: closing.start()]
     body = rest[closing.end() :].removeprefix("\n")
     body_line = meta_text.count("\n") + 3
+    overflow = nesting_overflow(body)
+    if overflow is not None:
+        message = "lists or quotes nested too deeply (over 9 lists or 19 quotes); the rest of the file would be lost"
+        problems.append(Problem(source, "markdown", message, body_line + overflow))
 
     try:
-        meta = yaml.load(meta_text, Loader=_FrontMatterLoader)
+        meta = _clean_strings(yaml.load(meta_text, Loader=_FrontMatterLoader), {})
+    except RecursionError:
+        problems.append(Problem(source, "front matter", "invalid YAML: nested too deeply", 2))
+        meta = {}
     except yaml.YAMLError as error:
         # Where an unclosed construct began says more than where the file ended.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
@@ -134,7 +141,6 @@ def parse_source(source: str, data: bytes) -> SourceFile:
         kind = "a list" if isinstance(meta, list) else f"the value {meta!r}"
         problems.append(Problem(source, "front matter", f"expected 'key: value' lines, got {kind}", 2))
         meta = {}
-    meta = _clean_strings(meta)
     key_lines = {
         match.group(1): number + 2
         for number, line in enumerate(meta_text.split("\n"))
@@ -143,15 +149,22 @@ def parse_source(source: str, data: bytes) -> SourceFile:
     return SourceFile(source, meta, body, body_line, problems, key_lines)
 
 
-def _clean_strings(value):
-    """Strip control characters from every string YAML produced ("\\x07" escapes included)."""
+def _clean_strings(value, done: dict):
+    """Strip control characters from every string YAML produced ("\\x07" escapes included).
+
+    `done` maps id() of each cleaned list or dict to its copy: YAML aliases share one
+    object, and cleaning it once keeps an alias bomb (a: &a [*b, *b, ...]) linear.
+    """
     if isinstance(value, str) and not isinstance(value, InvalidDate):
         return strip_control_chars(value)
-    if isinstance(value, list):
-        return [_clean_strings(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _clean_strings(item) for key, item in value.items()}
-    return value
+    if not isinstance(value, list | dict):
+        return value
+    if id(value) not in done:
+        if isinstance(value, list):
+            done[id(value)] = [_clean_strings(item, done) for item in value]
+        else:
+            done[id(value)] = {key: _clean_strings(item, done) for key, item in value.items()}
+    return done[id(value)]
 
 
 class SourceFolder(FlatPages):

@@ -54,10 +54,13 @@ class SiteFreezer(Freezer):
         super()._check_endpoints(set(seen_endpoints) | GENERATED_ENDPOINTS)
 
 
-def check_destination(out: Path, site_root: Path) -> None:
+def check_destination(out: Path, site_root: Path, code_root: Path | None = None) -> None:
     """Refuse destinations whose files flatfolio must not replace."""
     out, site_root = out.resolve(), site_root.resolve()
-    if out == Path(out.anchor) or out == Path.home().resolve() or out == site_root or out in site_root.parents:
+    protected = {Path(out.anchor), Path.home().resolve(), site_root, *site_root.parents}
+    if code_root is not None:
+        protected |= {code_root.resolve(), *code_root.resolve().parents}
+    if out in protected:
         raise FreezeError(f"{out}: refusing to build into this folder; choose a dedicated one like build/")
     if out.exists() and not out.is_dir():
         raise FreezeError(f"{out}: exists and is not a folder")
@@ -73,7 +76,7 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     started = time.perf_counter()
     site_root = Path(app.config["SITE_ROOT"])
     out = out.resolve()
-    check_destination(out, site_root)
+    check_destination(out, site_root, Path(app.root_path))
     if base_url:
         try:
             base_url = normalize_base_url(base_url)
@@ -94,8 +97,12 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
 
     _remove_leftovers(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{out.name}.flatfolio-", dir=out.parent))
     try:
+        build = Path(tempfile.mkdtemp(prefix=f".{out.name}.flatfolio-", dir=out.parent))
+    except OSError as error:
+        raise FreezeError(f"{out.parent}: cannot create the build folder: {error.strerror or error}") from None
+    try:
+        os.chmod(build, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
         _freeze_into(app, build, base_url, progress)
         _write_extras(build, site.config.cname)
         broken = broken_links(build, urlsplit(base_url).path.rstrip("/"))
@@ -106,6 +113,10 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
             _carry_over_foreign_files(out, build)
         (build / MANIFEST).write_text("".join(f"{name}\n" for name in made), encoding="utf-8")
         _swap_in(build, out)
+    except OSError as error:  # a full disk, a read-only folder: the previous build stays as it was
+        shutil.rmtree(build, ignore_errors=True)
+        where = f"{error.filename}: " if error.filename else ""
+        raise FreezeError(f"{where}{error.strerror or error}; the previous build is untouched") from None
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
@@ -114,6 +125,13 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
         files=len(made), bytes=sum(sizes), seconds=time.perf_counter() - started,
     )  # fmt: skip
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it, so it is put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _freeze_into(app: Flask, build: Path, base_url: str, progress) -> None:

@@ -5,7 +5,8 @@ from functools import cache, lru_cache
 from html import escape, unescape
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import StateCore, normalize
+from markdown_it.rules_core import block as parse_blocks
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -86,6 +87,15 @@ def _heading_permalinks(state: StateCore) -> None:
                            Token("link_close", "a", -1)]
 
 
+def _alignment_classes(state: StateCore) -> None:
+    """Table alignment as classes (`align-right`), not style attributes a strict CSP blocks."""
+    for token in state.tokens:
+        style = token.attrGet("style") if token.type in ("th_open", "td_open") else None
+        if isinstance(style, str) and style.startswith("text-align:"):
+            del token.attrs["style"]
+            token.attrSet("class", "align-" + style.removeprefix("text-align:"))
+
+
 def make_markdown() -> MarkdownIt:
     """A CommonMark renderer with the GFM extensions authors expect from GitHub."""
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
@@ -96,6 +106,7 @@ def make_markdown() -> MarkdownIt:
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
     md.core.ruler.push("focusable_scrollers", _focusable_scrollers)
     md.core.ruler.push("root_relative_links", _prefix_root_relative_links)
+    md.core.ruler.push("alignment_classes", _alignment_classes)
     return md
 
 
@@ -108,6 +119,24 @@ def _markdown() -> MarkdownIt:
 def render_markdown(text: str, base_path: str = "") -> str:
     """Render Markdown to HTML; root-relative links are prefixed with `base_path`."""
     return _markdown().render(text, {"base_path": base_path.rstrip("/")})
+
+
+def nesting_overflow(text: str) -> int | None:
+    """The 0-based line where lists or quotes nest deeper than markdown-it goes, else None.
+
+    Past `maxNesting` levels markdown-it stops parsing blocks (a guard against deep
+    recursion) and silently drops the rest of the document: that must be reported.
+    """
+    md = _markdown()
+    state = StateCore(text, md, {})
+    normalize(state)
+    parse_blocks(state)
+    deepest = md.options.maxNesting - 1
+    for token, following in zip(state.tokens, state.tokens[1:], strict=False):
+        # A container opened at the last level is closed at once: its content was dropped.
+        if token.nesting == 1 and token.level >= deepest and following.nesting == -1:
+            return token.map[0] if token.map else 0
+    return None
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)

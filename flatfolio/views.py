@@ -217,9 +217,9 @@ def frozen_urls():
 
 
 def reject_dot_segments():
-    """404 for `..`, `.` and backslash paths before any routing or redirect can act on them."""
-    segments = request.path.split("/")
-    if "\\" in request.path or any(segment in (".", "..") for segment in segments):
+    """404 for `..`, `.`, empty (`//`) and backslash paths before any routing or redirect can act on them."""
+    path = request.environ.get("PATH_INFO") or request.path  # request.path drops leading slashes
+    if "\\" in path or "//" in path or any(segment in (".", "..") for segment in path.split("/")):
         abort(404)
 
 
