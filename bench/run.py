@@ -390,7 +390,8 @@ def report(args, builds: dict[int, BuildResults], skipped: dict[str, str], serve
         "",
         f"Machine: {os.cpu_count()} CPUs, {platform.platform()}; "
         + ", ".join(f"{name} {version}" for name, version in versions.items())
-        + f". Load average at start: {args.load}. Medians of {args.rounds} interleaved rounds.",
+        + f". Load average at start: {args.load}. Medians of {args.rounds} interleaved rounds"
+        + (f" ({args.large_rounds} above {args.peers_max_posts:,} posts)." if args.large_rounds else "."),
         "",
     ]
     for name, reason in skipped.items():
@@ -441,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", default="100,1000", help="comma-separated post counts (default 100,1000)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--large-rounds", type=int, default=None,
+                        help="rounds for post counts above --peers-max-posts (default: --rounds)")
     parser.add_argument("--peers", default="pelican,hugo", help="peers to run, comma-separated, or 'none'")
     parser.add_argument("--peers-max-posts", type=int, default=1000, help="larger corpora skip the peers")
     parser.add_argument("--server-posts", type=int, default=1000, help="post count for the dev server (0: skip)")
@@ -483,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         elif peer_classes:
             skipped[f"peers at {posts:,} posts"] = f"above --peers-max-posts {args.peers_max_posts}"
         log(f"{posts} posts: {', '.join(tool.name for tool in tools)}, {args.rounds} rounds")
-        builds[posts] = bench_builds(tools, args.rounds)
+        rounds = args.rounds if posts <= args.peers_max_posts or args.large_rounds is None else args.large_rounds
+        builds[posts] = bench_builds(tools, rounds)
         flatfolio_by_count[posts] = tools[0]
 
     server = {}
@@ -502,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(args, builds, skipped, server, peer_versions())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    print(text)
+    print(text, end="")
     return 0
 
 
