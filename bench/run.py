@@ -53,10 +53,11 @@ def log(message: str) -> None:
 
 @dataclass
 class Run:
-    """One build: wall seconds and the peak RSS of its largest process, or None on failure."""
+    """One build: wall seconds, CPU seconds of all its processes, peak RSS of the largest; None on failure."""
 
     seconds: float | None
     rss_mb: float | None
+    cpu: float | None = None
 
 
 def run_measured(command: list[str], cwd: Path, env: dict | None = None) -> Run:
@@ -74,7 +75,8 @@ def run_measured(command: list[str], cwd: Path, env: dict | None = None) -> Run:
             detail = errors.read().decode(errors="replace")[-2000:]
             log(f"  failed ({process.returncode}): {' '.join(command)}\n{detail}")
             return Run(None, None)
-    return Run(seconds, usage.ru_maxrss / 1024)  # KiB on Linux
+    # ru_maxrss is in KiB on Linux; CPU time includes the worker processes the build waited for.
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 # --- the tools ----------------------------------------------------------------------
@@ -256,9 +258,10 @@ def corpus(work: Path, posts: int) -> Path:
 
 @dataclass
 class BuildResults:
-    """times[tool][scenario] and rss[tool] lists over rounds."""
+    """times[tool][scenario], cpu[tool][scenario] and rss[tool]: lists over rounds."""
 
     times: dict = field(default_factory=dict)
+    cpu: dict = field(default_factory=dict)
     rss: dict = field(default_factory=dict)
 
 
@@ -281,9 +284,10 @@ def bench_builds(tools: list[Tool], rounds: int) -> BuildResults:
                     before()
                 run = tool.build()
                 results.times.setdefault(tool.name, {}).setdefault(scenario, []).append(run.seconds)
+                results.cpu.setdefault(tool.name, {}).setdefault(scenario, []).append(run.cpu)
                 if run.rss_mb is not None:
                     results.rss.setdefault(tool.name, []).append(run.rss_mb)
-                shown = f"{run.seconds:.2f} s, {run.rss_mb:.0f} MB" if run.seconds is not None else "failed"
+                shown = f"{run.seconds:.2f} s, cpu {run.cpu:.2f} s, {run.rss_mb:.0f} MB" if run.seconds else "failed"
                 log(f"  round {number + 1} {tool.name:9} {scenario:21} {shown}")
     return results
 
@@ -398,18 +402,24 @@ def report(args, builds: dict[int, BuildResults], skipped: dict[str, str], serve
         lines.append(f"- {name} skipped: {reason}")
     if skipped:
         lines.append("")
-    header = ["posts", "build", "flatfolio", *peers, *(f"flatfolio / {peer}" for peer in peers)]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for posts, results in builds.items():
-        for scenario in SCENARIOS:
-            ours = median(results.times.get("flatfolio", {}).get(scenario))
-            theirs = [median(results.times.get(peer, {}).get(scenario)) for peer in peers]
-            row = [f"{posts:,}", scenario, seconds(ours), *map(seconds, theirs), *(ratio(ours, t) for t in theirs)]
-            lines.append("| " + " | ".join(row) + " |")
-        rss = [max(results.rss.get(name, []), default=None) for name in ("flatfolio", *peers)]
-        row = [f"{posts:,}", "peak RSS (largest process)", *("n/a" if r is None else f"{r:.0f} MB" for r in rss)]
-        row += [ratio(rss[0], r) for r in rss[1:]]
-        lines.append("| " + " | ".join(row) + " |")
+    tables = (("Wall time (what the author waits)", "times"), ("CPU time (user + sys, all processes)", "cpu"))
+    for title, kind in tables:
+        header = ["posts", "build", "flatfolio", *peers, *(f"flatfolio / {peer}" for peer in peers)]
+        lines += [f"{title}, medians:", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for posts, results in builds.items():
+            measured = getattr(results, kind)
+            for scenario in SCENARIOS:
+                ours = median(measured.get("flatfolio", {}).get(scenario))
+                theirs = [median(measured.get(peer, {}).get(scenario)) for peer in peers]
+                row = [f"{posts:,}", scenario, seconds(ours), *map(seconds, theirs), *(ratio(ours, t) for t in theirs)]
+                lines.append("| " + " | ".join(row) + " |")
+            if kind == "times":
+                rss = [max(results.rss.get(name, []), default=None) for name in ("flatfolio", *peers)]
+                shown = ("n/a" if r is None else f"{r:.0f} MB" for r in rss)
+                row = [f"{posts:,}", "peak RSS (largest process)", *shown]
+                row += [ratio(rss[0], r) for r in rss[1:]]
+                lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
     counts = sorted(builds)
     if len(counts) > 1:
         lines.append("")
