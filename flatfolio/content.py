@@ -9,14 +9,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from flask import current_app, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
+from .cache import CACHE_FOLDER, RenderCache
 from .config import SiteConfig, load_config
 from .problems import Problem
 from .render import first_paragraph_text, nesting_overflow, reading_minutes, render_markdown, table_of_contents
 from .text import has_control_chars, slugify, strip_control_chars
+from .watch import ContentWatcher
 
 EXTENSIONS = (".md", ".markdown")
 POST_KEYS = {"title", "date", "updated", "tags", "summary", "draft", "slug", "external_url", "outlet", "sample"}
@@ -83,7 +85,9 @@ class SourceFile(FlatPage):
 def render_flatpage(text: str, flatpages, page) -> str:
     """Flask-FlatPages' HTML renderer: Markdown with links inside the serving base path."""
     base_path = request.script_root if has_request_context() else ""
-    return render_markdown(text, base_path)
+    if not has_app_context():
+        return render_markdown(text, base_path)
+    return current_app.extensions["flatfolio"].render(text, base_path)
 
 
 def _is_ignored(name: str) -> bool:
@@ -573,7 +577,9 @@ def build_site(
     tags: dict[str, tuple[Tag, list[Post]]] = {}
     for post in reversed(shown):  # oldest first, so a tag keeps its first spelling
         for tag in post.tags:
-            tags.setdefault(tag.slug, (tag, []))[1].insert(0, post)
+            tags.setdefault(tag.slug, (tag, []))[1].append(post)
+    for _, tagged in tags.values():
+        tagged.reverse()  # newest first; appending then reversing avoids a quadratic insert(0)
     future = [post.date for post in posts if post.scheduled]
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
@@ -595,21 +601,36 @@ class ContentState:
             app.config.setdefault(prefix + "AUTO_RELOAD", True)  # a bool: "if debug" warns per request
             app.config.setdefault(prefix + "HTML_RENDERER", render_flatpage)
             self.folders[name] = SourceFolder(app, name=name)
+        # Rendered Markdown survives restarts in <site>/.cache/ (RENDER_CACHE=False: memory only).
+        app.config.setdefault("RENDER_CACHE", True)
+        self.render_cache = RenderCache(site_root / CACHE_FOLDER if app.config["RENDER_CACHE"] else None)
         self._site: Site | None = None
         self._key = None
+        self._watcher: ContentWatcher | None = None  # made on first use by the dev server
         self._config_cache = (None, None, [])
+
+    def _config_signature(self):
+        """site.toml's modification time and size, or None when it cannot be read."""
+        try:
+            stat = (self.site_root / "site.toml").stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
 
     def _config(self):
         """The site config, re-read only when site.toml changes."""
-        path = self.site_root / "site.toml"
-        try:
-            stat = path.stat()
-            signature = (stat.st_mtime_ns, stat.st_size)
-        except OSError:
-            signature = None
+        signature = self._config_signature()
         if self._config_cache[0] != signature or signature is None:
             self._config_cache = (signature, *load_config(self.site_root))
         return self._config_cache[1], self._config_cache[2]
+
+    def render(self, text: str, base_path: str) -> str:
+        """Markdown to HTML through the render cache."""
+        html = self.render_cache.get(text, base_path)
+        if html is None:
+            html = render_markdown(text, base_path)
+            self.render_cache.put(text, base_path, html)
+        return html
 
     def reset(self) -> None:
         """Forget everything read, so the next access re-reads and re-renders all files."""
@@ -618,13 +639,34 @@ class ContentState:
             folder.reload()
         self._site, self._key, self._config_cache = None, None, (None, None, [])
 
+    def _reloading(self) -> bool:
+        """Whether content files are re-read as they change (the dev server; not while freezing)."""
+        modes = [folder.config("auto_reload") for folder in self.folders.values()]
+        return any(current_app.debug if mode == "if debug" else mode for mode in modes)
+
+    def _maybe_changed(self) -> bool:
+        """A cheap look for changes since the last full check: no walk, no stat per file."""
+        if not self._reloading():
+            return self._config_signature() != self._config_cache[0]  # only the config is re-read
+        if self._watcher is None:
+            folders = tuple(Path(folder.root) for folder in self.folders.values())
+            self._watcher = ContentWatcher(self.site_root, ("site.toml", *(f.name for f in folders)), folders)
+            return True
+        return self._watcher.changed()
+
     def site(self) -> Site:
         """The current Site, rebuilt only when a file, the config or the clock says so."""
+        show_drafts = bool(current_app.config["SHOW_DRAFTS"])
+        now = datetime.now(UTC)
+        site = self._site
+        # Per request on the dev server, and several times per frozen page: skip the walk
+        # over every file unless the watcher (or, while freezing, site.toml) saw a change.
+        fresh = site is not None and self._key[1] == show_drafts and not (site.expires and now >= site.expires)
+        if fresh and not self._maybe_changed():
+            return site
         config, config_problems = self._config()
         post_files = list(self.folders["posts"])
         page_files = list(self.folders["pages"])
-        show_drafts = bool(current_app.config["SHOW_DRAFTS"])
-        now = datetime.now(UTC)
         # The key holds the file objects themselves: FlatPages keeps the same object while a
         # file is unchanged, and holding them stops a recycled id() from looking unchanged.
         key = (config, show_drafts, tuple(post_files), tuple(page_files))

@@ -35,9 +35,13 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
 
 
 def build_feed(
-    site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str
+    site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str, cache=None
 ) -> FeedGenerator:
-    """A feed of the newest posts; `url_of(post)` gives a post's absolute URL on the site."""
+    """A feed of the newest posts; `url_of(post)` gives a post's absolute URL on the site.
+
+    With a `cache` (a RenderCache), each post's absolute-link HTML is computed once,
+    not once per feed it appears in (the main feeds and up to one per tag).
+    """
     config = site.config
     posts = posts[:FEED_SIZE]
     feed = FeedGenerator()
@@ -65,7 +69,8 @@ def build_feed(
         entry.author({"name": config.author})
         if post.summary:
             entry.summary(post.summary)
-        content = absolute_links(post.html, permalink, config.base_url, base_path)
+        link_args = (post.html, permalink, config.base_url, base_path)
+        content = cache.memo(absolute_links, *link_args) if cache else absolute_links(*link_args)
         if content.strip():
             entry.content(content, type="html")
         for tag in post.tags:

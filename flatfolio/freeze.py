@@ -16,6 +16,7 @@ from flask_frozen import Freezer, FrozenFlaskWarning
 
 from . import views
 from .config import normalize_base_url
+from .prerender import prerender
 from .problems import ContentError
 
 MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder as ours
@@ -94,6 +95,9 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     if site.errors:
         raise ContentError(site.problems)
     base_url = base_url or site.config.base_url
+    # Render uncached Markdown on every core first; Frozen-Flask then finds it in the cache.
+    entries = [*site.posts, *site.pages.values()]
+    prerender(state.render_cache, (entry.file.body for entry in entries), urlsplit(base_url).path.rstrip("/"))
 
     _remove_leftovers(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -168,19 +172,32 @@ def _files(root: Path):
 
 def broken_links(build: Path, base_path: str) -> list[str]:
     """Every href/src in the built HTML that points inside the site at a file that is not there."""
+    files = set(_files(build))  # one walk; then each link is a set lookup, not a stat
+    checked: dict[tuple[str, str], bool] = {}  # (link, page folder) -> resolves; nav links repeat on every page
     broken = []
-    for name in sorted(_files(build)):
+    for name in sorted(files):
         if not name.endswith(".html"):
             continue
         page_dir = "/" + name.rsplit("/", 1)[0] + "/" if "/" in name else "/"
         html = (build / name).read_text(encoding="utf-8")
         for link in sorted(set(_LINK.findall(html))):
-            target = _target_file(link, page_dir, base_path)
-            if target is None:
-                continue
-            if target == "" or not (build / target).is_file() and not (build / target / "index.html").is_file():
+            # Relative links depend on the page's folder; others resolve the same from any page.
+            key = (link, page_dir if _is_relative(link) else "")
+            resolves = checked.get(key)
+            if resolves is None:
+                target = _target_file(link, page_dir, base_path)
+                target = os.path.normpath(target) if target else target  # "a/../b" as the filesystem sees it
+                resolves = target is None or target != "" and (target in files or f"{target}/index.html" in files)
+                checked[key] = resolves
+            if not resolves:
                 broken.append(f"{name}: {link}")
     return broken
+
+
+def _is_relative(link: str) -> bool:
+    """A link whose target depends on the page it is on (`../x/`, `x.png`), not `/x/` or `https://`."""
+    parts = urlsplit(link)
+    return not (parts.scheme or parts.netloc or parts.path.startswith("/"))
 
 
 def _target_file(link: str, page_dir: str, base_path: str) -> str | None:

@@ -146,7 +146,7 @@ def _feed(posts: list[Post], title: str, self_endpoint: str, page_endpoint: str,
     return build_feed(
         site, [post for post in posts if not post.hidden], title=title,
         feed_url=absolute_url(self_endpoint, **values), page_url=absolute_url(page_endpoint, **values),
-        url_of=post_url, base_path=request.script_root,
+        url_of=post_url, base_path=request.script_root, cache=current_app.extensions["flatfolio"].render_cache,
     )  # fmt: skip
 
 

@@ -1,0 +1,120 @@
+"""Render cache: rendered Markdown kept on disk in the site's `.cache/` folder.
+
+Rendering (markdown-it and Pygments) is most of a build's cost, and a post's HTML
+depends only on its Markdown, the base path its root-relative links point into and
+the renderer itself. So the HTML is stored under a hash of exactly those, and a
+changed post, base path, library version or rendering code simply misses.
+"""
+
+import hashlib
+import os
+import tempfile
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+CACHE_FOLDER = ".cache"  # in the site folder; git-ignored, never part of a build
+# Everything rendering depends on besides the Markdown text itself.
+RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml")
+RENDER_MODULES = ("render.py", "text.py", "feeds.py")
+
+
+@cache
+def renderer_fingerprint() -> str:
+    """A hash of what decides the HTML for a given text: library versions and our rendering code."""
+    digest = hashlib.sha256()
+    for name in RENDER_LIBRARIES:
+        try:
+            digest.update(f"{name}=={version(name)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name} (no metadata)\n".encode())
+    here = Path(__file__).parent
+    for module in RENDER_MODULES:
+        digest.update((here / module).read_bytes())  # settings live in the code: any edit invalidates
+    return digest.hexdigest()[:16]
+
+
+def cache_key(*parts: str) -> str:
+    """A key for a result computed from `parts` by the current rendering code."""
+    digest = hashlib.sha256(renderer_fingerprint().encode())
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))  # length-prefixed: ("a", "bc") never equals ("ab", "c")
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def render_key(text: str, base_path: str) -> str:
+    """The cache key of `text` rendered with links inside `base_path`."""
+    return cache_key("markdown", base_path, text)
+
+
+class RenderCache:
+    """Rendered HTML by render key: handed-over results in memory, and files on disk.
+
+    `folder=None` keeps nothing on disk (the cache disabled): only HTML handed over by
+    the parallel pre-render is used, once.
+    """
+
+    def __init__(self, folder: Path | None):
+        self.root = folder
+        self.folder = folder / "render" / renderer_fingerprint() if folder else None
+        self._handed_over: dict[str, str] = {}
+
+    def _file(self, key: str) -> Path | None:
+        return self.folder / f"{key}.html" if self.folder else None
+
+    def has(self, text: str, base_path: str) -> bool:
+        """Whether rendering `text` can be skipped."""
+        key = render_key(text, base_path)
+        file = self._file(key)
+        return key in self._handed_over or (file is not None and file.is_file())
+
+    def get(self, text: str, base_path: str) -> str | None:
+        """The cached HTML, or None; a handed-over result is given out once (the page keeps it)."""
+        key = render_key(text, base_path)
+        html = self._handed_over.pop(key, None)
+        return html if html is not None else self._read(key)
+
+    def put(self, text: str, base_path: str, html: str, hand_over: bool = False) -> None:
+        """Store rendered HTML; `hand_over` also keeps it in memory for the next `get`."""
+        key = render_key(text, base_path)
+        if hand_over:
+            self._handed_over[key] = html
+        self._write(key, html)
+
+    def memo(self, compute, *parts: str) -> str:
+        """`compute(*parts)`, a pure function of its text arguments, stored on disk."""
+        key = cache_key(compute.__module__, compute.__qualname__, *parts)
+        value = self._read(key)
+        if value is None:
+            value = compute(*parts)
+            self._write(key, value)
+        return value
+
+    def _read(self, key: str) -> str | None:
+        file = self._file(key)
+        if file is None:
+            return None
+        try:
+            return file.read_bytes().decode("utf-8", "surrogatepass")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _write(self, key: str, html: str) -> None:
+        file = self._file(key)
+        if file is None:
+            return
+        # Write to a temporary file and rename, so a reader never sees half an entry;
+        # a folder we cannot write to just means no caching.
+        try:
+            if not file.parent.is_dir():
+                file.parent.mkdir(parents=True, exist_ok=True)
+                # Like .pytest_cache: git ignores the cache in any repository, whatever its .gitignore.
+                (self.root / ".gitignore").write_text("# flatfolio's render cache: safe to delete\n*\n")
+            fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(html.encode("utf-8", "surrogatepass"))
+            os.replace(temp, file)
+        except OSError:
+            return

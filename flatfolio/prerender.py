@@ -1,0 +1,49 @@
+"""Pre-rendering: Markdown that is not cached yet is rendered on every core before freezing.
+
+Frozen-Flask renders one URL at a time in one process; rendering the posts' Markdown
+first, in worker processes that need only the text, uses the other cores. The results
+go through the render cache, so the pages pick them up as if rendered in place and the
+output is byte for byte what a serial build makes.
+"""
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
+
+from .cache import RenderCache
+from .render import render_markdown
+
+# Below this many texts, starting worker processes costs more than it saves.
+MIN_PARALLEL = 16
+
+
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _context():
+    """fork (no re-import) when safe: not on a platform without it, not with other threads running."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def prerender(cache: RenderCache, texts, base_path: str, workers: int | None = None) -> int:
+    """Render every text `cache` lacks, in parallel, and hand the HTML to the cache; returns how many."""
+    missing = list(dict.fromkeys(text for text in texts if text and not cache.has(text, base_path)))
+    workers = min(workers or cpu_count(), len(missing))
+    if len(missing) < MIN_PARALLEL or workers < 2:
+        return 0  # rendered on demand instead, as each page is frozen
+    chunk = max(1, len(missing) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        rendered = pool.map(render_markdown, missing, repeat(base_path), chunksize=chunk)
+        for text, html in zip(missing, rendered, strict=True):
+            cache.put(text, base_path, html, hand_over=True)
+    return len(missing)

@@ -1,0 +1,163 @@
+"""The render cache, parallel pre-rendering and the dev server's change watcher."""
+
+from pathlib import Path
+
+import pytest
+from conftest import read_tree, write_files
+
+import flatfolio.cache
+import flatfolio.content
+import flatfolio.prerender
+from app import create_app
+from flatfolio.freeze import freeze_site
+from flatfolio.watch import ContentWatcher
+
+# Enough posts for the parallel pre-render to start worker processes.
+MANY_POSTS = {
+    f"posts/2023-01-{day:02d}-note-{day}.md": f"""\
+        ---
+        title: Note {day}
+        date: 2023-01-{day:02d}
+        tags: [notes, day-{day % 3}]
+        ---
+        Note {day} links [home](/) and [the first post](/blog/first-post/).
+
+        ```python
+        def note_{day}():
+            return {day} * 2  # highlighted
+        ```
+
+        | n | n² |
+        |---|---|
+        | {day} | {day * day} |
+        """
+    for day in range(1, flatfolio.prerender.MIN_PARALLEL + 6)
+}
+
+
+@pytest.fixture
+def big_site(site_root):
+    return write_files(site_root, MANY_POSTS)
+
+
+def freeze(site_root: Path, out: Path, base_url=None, **config) -> dict[str, bytes]:
+    freeze_site(create_app({"SITE_ROOT": str(site_root), **config}), out, base_url)
+    return read_tree(out)
+
+
+def cache_files(site_root: Path) -> list[Path]:
+    return sorted(path for path in (site_root / ".cache").rglob("*.html"))
+
+
+def test_cold_warm_and_disabled_cache_builds_are_byte_identical(big_site, tmp_path, monkeypatch):
+    cold = freeze(big_site, tmp_path / "cold")
+    assert cache_files(big_site), "a freeze fills the render cache"
+    renders = []
+    real_render = flatfolio.content.render_markdown
+    monkeypatch.setattr(flatfolio.content, "render_markdown", lambda *a: renders.append(a) or real_render(*a))
+    warm = freeze(big_site, tmp_path / "warm")
+    assert renders == [], "a warm cache renders nothing again"
+    monkeypatch.undo()
+    no_cache = freeze(big_site, tmp_path / "no-cache", RENDER_CACHE=False)
+    # The reference: no cache at all and no worker processes, every page rendered in place.
+    monkeypatch.setattr(flatfolio.prerender, "MIN_PARALLEL", 10**9)
+    serial = freeze(big_site, tmp_path / "serial", RENDER_CACHE=False)
+    assert cold == warm == no_cache == serial
+    assert not any(name.startswith(".cache") for name in cold)
+
+
+def test_parallel_prerender_fills_the_cache_before_freezing(big_site, tmp_path):
+    app = create_app({"SITE_ROOT": str(big_site)})
+    cache = app.extensions["flatfolio"].render_cache
+    texts = [text.split("---\n", 2)[2] for text in MANY_POSTS.values()]
+    assert flatfolio.prerender.prerender(cache, texts, "") == len(texts)
+    assert all(cache.has(text, "") for text in texts)
+    assert flatfolio.prerender.prerender(cache, texts, "") == 0
+
+
+def stale_cache(site_root: Path) -> None:
+    """Overwrite every cache entry, so any use of the cache shows in the output."""
+    for path in cache_files(site_root):
+        path.write_text("<p>STALE</p>")
+
+
+def test_a_changed_post_is_rendered_again(site_root, write, tmp_path):
+    freeze(site_root, tmp_path / "one")
+    stale_cache(site_root)
+    write({"posts/2024-02-20-second-post.md": "---\ntitle: Second post\ndate: 2024-02-20\n---\nFresh *words*.\n"})
+    tree = freeze(site_root, tmp_path / "two")
+    assert b"Fresh <em>words</em>." in tree["blog/second-post/index.html"]
+    # Unchanged posts come from the cache: proof that it is used at all.
+    assert b"STALE" in tree["blog/first-post/index.html"]
+
+
+def test_a_changed_base_path_is_rendered_again(site_root, tmp_path):
+    freeze(site_root, tmp_path / "root")
+    stale_cache(site_root)
+    tree = freeze(site_root, tmp_path / "sub", "https://user.github.io/site/")
+    page = tree["blog/first-post/index.html"]
+    assert b"STALE" not in page
+    assert b'href="/site/blog/second-post/"' in page
+
+
+def test_a_changed_renderer_is_rendered_again(site_root, tmp_path, monkeypatch):
+    freeze(site_root, tmp_path / "one")
+    stale_cache(site_root)
+    monkeypatch.setattr(flatfolio.cache, "renderer_fingerprint", lambda: "another-renderer")
+    tree = freeze(site_root, tmp_path / "two")
+    assert not any(b"STALE" in data for data in tree.values())
+
+
+def test_renderer_fingerprint_follows_library_versions(monkeypatch):
+    before = flatfolio.cache.renderer_fingerprint()
+    monkeypatch.setattr(flatfolio.cache, "version", lambda name: "99.0" if name == "pygments" else "1.0")
+    flatfolio.cache.renderer_fingerprint.cache_clear()
+    try:
+        assert flatfolio.cache.renderer_fingerprint() != before
+    finally:
+        flatfolio.cache.renderer_fingerprint.cache_clear()
+
+
+def test_cache_keys_separate_text_from_base_path():
+    assert flatfolio.cache.render_key("a", "/b") != flatfolio.cache.render_key("a/", "b")
+    assert flatfolio.cache.cache_key("ab", "c") != flatfolio.cache.cache_key("a", "bc")
+
+
+def test_unwritable_cache_folder_still_builds(site_root, tmp_path):
+    (site_root / ".cache").write_text("not a folder")
+    tree = freeze(site_root, tmp_path / "out")
+    assert b"The first paragraph" in tree["blog/first-post/index.html"]
+
+
+# --- the dev server's change watcher ------------------------------------------------
+
+
+def test_watcher_reports_content_changes_only(site_root):
+    watcher = ContentWatcher(site_root, ("site.toml", "posts", "pages"), (site_root / "posts", site_root / "pages"))
+    try:
+        assert not watcher.changed()
+        (site_root / "build").mkdir()  # beside the content: not a change
+        (site_root / ".cache").mkdir()
+        (site_root / ".cache" / "x.html").write_text("x")
+        assert not watcher.changed()
+        (site_root / "pages" / "notes" / "deep.md").write_text("---\ntitle: Deep\n---\nEdited.\n")
+        assert watcher.changed()
+        assert not watcher.changed()
+        (site_root / "site.toml").write_text((site_root / "site.toml").read_text() + "\n")
+        assert watcher.changed()
+        # A folder made after the watcher started is watched too.
+        (site_root / "pages" / "new").mkdir()
+        assert watcher.changed()
+        (site_root / "pages" / "new" / "page.md").write_text("---\ntitle: New\n---\n")
+        assert watcher.changed()
+    finally:
+        watcher.close()
+
+
+def test_pages_in_new_folders_and_deleted_posts_show_on_the_next_request(client, write):
+    assert client.get("/blog/second-post/").status_code == 200
+    assert client.get("/guides/setup/").status_code == 404
+    write({"pages/guides/setup.md": "---\ntitle: Setup guide\n---\nSteps.\n"})
+    assert b"Setup guide" in client.get("/guides/setup/").data
+    write({"posts/2024-02-20-second-post.md": None})
+    assert client.get("/blog/second-post/").status_code == 404
