@@ -250,18 +250,18 @@ class Entry:
         """The rendered body (rendered once per file version by Flask-FlatPages)."""
         return self.file.html
 
-    @property
+    @cached_property  # list pages ask for it again and again
     def summary(self) -> str:
         """The front matter summary, else the first paragraph as plain text."""
         summary = self.meta.get("summary")
         return summary if isinstance(summary, str) and summary.strip() else first_paragraph_text(self.html)
 
-    @property
+    @cached_property
     def toc(self) -> list[tuple[int, str, str]]:
         """(level, id, text) of the body's h2 and h3 headings."""
         return table_of_contents(self.html)
 
-    @property
+    @cached_property
     def reading_minutes(self) -> int:
         return reading_minutes(self.html)
 
@@ -607,6 +607,7 @@ class ContentState:
         self._site: Site | None = None
         self._key = None
         self._watcher: ContentWatcher | None = None  # made on first use by the dev server
+        self.pinned: Site | None = None  # set while freezing: no change checks per page
         self._config_cache = (None, None, [])
 
     def _config_signature(self):
@@ -638,6 +639,7 @@ class ContentState:
             folder._file_cache.clear()
             folder.reload()
         self._site, self._key, self._config_cache = None, None, (None, None, [])
+        self.pinned = None
 
     def _reloading(self) -> bool:
         """Whether content files are re-read as they change (the dev server; not while freezing)."""
@@ -656,6 +658,8 @@ class ContentState:
 
     def site(self) -> Site:
         """The current Site, rebuilt only when a file, the config or the clock says so."""
+        if self.pinned is not None:  # a freeze renders every page from one snapshot
+            return self.pinned
         show_drafts = bool(current_app.config["SHOW_DRAFTS"])
         now = datetime.now(UTC)
         site = self._site

@@ -107,7 +107,11 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
         raise FreezeError(f"{out.parent}: cannot create the build folder: {error.strerror or error}") from None
     try:
         os.chmod(build, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
-        _freeze_into(app, build, base_url, progress)
+        state.pinned = site
+        try:
+            _freeze_into(app, build, base_url, progress)
+        finally:
+            state.pinned = None
         _write_extras(build, site.config.cname)
         broken = broken_links(build, urlsplit(base_url).path.rstrip("/"))
         if broken:

@@ -121,12 +121,33 @@ def render_markdown(text: str, base_path: str = "") -> str:
     return _markdown().render(text, {"base_path": base_path.rstrip("/")})
 
 
+_CONTAINER_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]+", re.M)
+_DEEP_PREFIX_COLUMNS = 18
+
+
+def _could_nest_deeply(text: str) -> bool:
+    """A cheap necessary condition for `nesting_overflow`, so most files skip the block parse.
+
+    Every nesting level costs the line that opens it at least one column of prefix
+    (`>`, a list marker and its space, or indentation): a file whose lines all start with
+    fewer than 18 such columns cannot reach markdown-it's nesting limit.
+    """
+    for match in _CONTAINER_PREFIX.finditer(text):
+        prefix = match.group(0)
+        columns = len(prefix.expandtabs(4)) if "\t" in prefix else len(prefix)
+        if columns >= _DEEP_PREFIX_COLUMNS:
+            return True
+    return False
+
+
 def nesting_overflow(text: str) -> int | None:
     """The 0-based line where lists or quotes nest deeper than markdown-it goes, else None.
 
     Past `maxNesting` levels markdown-it stops parsing blocks (a guard against deep
     recursion) and silently drops the rest of the document: that must be reported.
     """
+    if not _could_nest_deeply(text):
+        return None
     md = _markdown()
     state = StateCore(text, md, {})
     normalize(state)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from flatfolio.render import code_css, first_paragraph_text, render_markdown
+from flatfolio.render import code_css, first_paragraph_text, nesting_overflow, render_markdown
 
 
 def test_commonmark_and_gfm_extensions():
@@ -60,3 +60,18 @@ def test_code_css_has_complete_light_and_dark_themes():
     for theme in (light, dark):
         assert ".highlight { background:" in theme or ".highlight {\n" in theme or ".highlight" in theme
         assert ".highlight .k " in theme
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("- " * 30 + "x", 0),  # nested on one line
+        ("> " * 30 + "x", 0),
+        ("\n".join("  " * depth + "- x" for depth in range(15)), 9),  # one level per line
+        ("\n".join("\t" * depth + "- x" for depth in range(15)), 9),  # tabs: few characters, many columns
+        ("- a\n  - b\n    - c\n", None),
+        ("```python\n" + "\n".join(" " * 40 + "pass" for _ in range(3)) + "\n```\n", None),  # deep code is not nesting
+    ],
+)
+def test_nesting_beyond_markdown_its_limit_is_found(text, line):
+    assert nesting_overflow(text) == line
