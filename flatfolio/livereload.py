@@ -10,6 +10,8 @@ import hashlib
 import json
 import logging
 import os
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -58,6 +60,8 @@ class Watcher:
         self.paths = paths
         # A new server process (the reloader restarting after a code change) is a change too.
         self.boot = uuid.uuid4().hex
+        self._last = (float("-inf"), "")
+        self._lock = threading.Lock()
 
     def files(self):
         """(path, mtime_ns, size) of every watched file, in a stable order."""
@@ -78,11 +82,18 @@ class Watcher:
                         continue
                     yield path, stat.st_mtime_ns, stat.st_size
 
-    def fingerprint(self) -> str:
-        digest = hashlib.blake2b(self.boot.encode(), digest_size=12)
-        for path, mtime, size in self.files():
-            digest.update(f"{path}\0{mtime}\0{size}\n".encode())
-        return digest.hexdigest()
+    def fingerprint(self, max_age: float = 0.0) -> str:
+        """The fingerprint; one computed less than `max_age` seconds ago may be reused."""
+        with self._lock:
+            taken, value = self._last
+            if time.monotonic() - taken < max_age:
+                return value
+            started = time.monotonic()
+            digest = hashlib.blake2b(self.boot.encode(), digest_size=12)
+            for path, mtime, size in self.files():
+                digest.update(f"{path}\0{mtime}\0{size}\n".encode())
+            self._last = (started, digest.hexdigest())
+            return self._last[1]
 
 
 def watched_paths(app: Flask) -> list[Path]:
@@ -148,7 +159,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def remember_fingerprint():
         if app.debug and request.endpoint != "static" and served_by_dev_server():
-            g.live_reload_since = watcher.fingerprint()
+            # Reusing a fingerprint up to 0.2 s old spares every page a walk of all files
+            # (~13 ms at 1,000 posts). It is older than the content the page then reads,
+            # so at worst the browser reloads once more; it never misses a change.
+            g.live_reload_since = watcher.fingerprint(max_age=0.2)
 
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(existing, _QuietPolls) for existing in werkzeug_log.filters):

@@ -122,6 +122,14 @@ def test_fingerprint_ignores_editor_swap_files_and_notices_deletions(watched):
     assert watcher.fingerprint() != before
 
 
+def test_a_page_may_reuse_a_young_fingerprint_but_a_poll_never_does(watched):
+    watcher, root = watched
+    before = watcher.fingerprint()
+    (root / "pages" / "b.md").write_text("---\ntitle: B\n---\nchanged\n")
+    assert watcher.fingerprint(max_age=60) == before  # older than the content: one reload too many at worst
+    assert watcher.fingerprint() != before
+
+
 def test_a_restarted_server_is_a_change(watched):
     watcher, _ = watched
     assert Watcher(watcher.paths).fingerprint() != watcher.fingerprint()

@@ -212,3 +212,16 @@ def test_copying_a_shell_session_copies_the_commands_only(shipped, open_page):
     assert [line for line in selected if line in commands] == commands, f"commands not all copied: {copied!r}"
     assert not [line for line in selected if line in output], f"output copied with the commands: {copied!r}"
     assert not [line for line in selected if line.startswith(tuple(prompts))], f"prompts copied: {copied!r}"
+
+
+@pytest.mark.parametrize(("path", "max_pages"), [("", 1), ("experience/", 2)])
+def test_home_and_experience_print_as_a_short_cv(shipped, open_page, artifacts, path, max_pages):
+    page = open_page(DESKTOP, "light")
+    page.goto(shipped.url + path)
+    page.emulate_media(media="print")
+    assert page.locator("nav[aria-label='Main']").is_hidden()  # the CV carries no site chrome
+    assert page.locator("footer").is_hidden()
+    pdf = page.pdf(format="A4")
+    (artifacts / "screenshots" / f"cv-{path.strip('/') or 'home'}.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= max_pages
