@@ -1,12 +1,18 @@
 """Freezing: build the static site into a fresh folder and swap it in only when complete."""
 
+import contextlib
 import ctypes
+import multiprocessing
 import os
+import queue
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,7 +22,7 @@ from flask_frozen import Freezer, FrozenFlaskWarning
 
 from . import views
 from .config import normalize_base_url
-from .prerender import prerender
+from .prerender import cpu_count, prerender
 from .problems import ContentError
 
 MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder as ours
@@ -24,6 +30,8 @@ MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder a
 # (a blog with a single page of posts has no /blog/page/2/).
 GENERATED_ENDPOINTS = {"post", "tag", "tag_feed", "blog_page", "page"}
 _LINK = re.compile(r'(?:href|src)="([^"]*)"')
+MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
+MAX_PROCESSES = 4
 
 
 class FreezeError(Exception):
@@ -49,10 +57,33 @@ class BuildReport:
 
 
 class SiteFreezer(Freezer):
-    """Frozen-Flask, told which endpoints our URL generator covers."""
+    """Frozen-Flask, told which endpoints our URL generator covers; optionally one share of the URLs.
+
+    Every URL comes from a generator (no-argument rules, static files, views.frozen_urls),
+    never only from a url_for call seen while rendering, so shares split by a hash of
+    the URL cover the site exactly once between them.
+    """
+
+    def __init__(self, app: Flask, share: tuple[int, int] = (0, 1)):
+        super().__init__(app, log_url_for=share[1] == 1)
+        self.share = share
+        self.register_generator(views.frozen_urls)
+
+    def _generate_all_urls(self):
+        part, parts = self.share
+        for item in super()._generate_all_urls():
+            if parts == 1 or zlib.crc32(item[0].encode()) % parts == part:
+                yield item
 
     def _check_endpoints(self, seen_endpoints):
-        super()._check_endpoints(set(seen_endpoints) | GENERATED_ENDPOINTS)
+        if self.share[1] == 1:  # a share sees only some endpoints: the parent checks them all
+            super()._check_endpoints(set(seen_endpoints) | GENERATED_ENDPOINTS)
+
+    def check_all_endpoints(self) -> int:
+        """Warn (an error here) about endpoints no generator covers; return the number of URLs."""
+        urls = {url: endpoint for url, endpoint, _ in Freezer._generate_all_urls(self)}
+        Freezer._check_endpoints(self, set(urls.values()) | GENERATED_ENDPOINTS)
+        return len(urls)
 
 
 def check_destination(out: Path, site_root: Path, code_root: Path | None = None) -> None:
@@ -148,16 +179,82 @@ def _freeze_into(app: Flask, build: Path, base_url: str, progress) -> None:
         FREEZER_DESTINATION=str(build), FREEZER_BASE_URL=base_url, FREEZER_REMOVE_EXTRA_FILES=False,
         FREEZER_REDIRECT_POLICY="error", FREEZER_IGNORE_404_NOT_FOUND=False,
     )  # fmt: skip
-    freezer = SiteFreezer(app)
-    freezer.register_generator(views.frozen_urls)
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrozenFlaskWarning)
         try:
-            for page in freezer.freeze_yield():
+            # FREEZE_PROCESSES (env FLASK_FREEZE_PROCESSES) forces a count; by default every
+            # core, once the site is large enough to repay the fork.
+            forced = app.config.get("FREEZE_PROCESSES")
+            parts = (int(forced) if forced else min(cpu_count(), MAX_PROCESSES)) if _can_fork() else 1
+            if parts > 1 and (SiteFreezer(app).check_all_endpoints() >= MIN_PARALLEL_PAGES or forced):
+                _freeze_in_processes(app, parts, progress)
+                return
+            for page in SiteFreezer(app).freeze_yield():
                 if progress:
                     progress(page.url)
         except (FrozenFlaskWarning, ValueError) as error:
             raise FreezeError(str(error)) from None
+
+
+def _can_fork() -> bool:
+    """fork copies the loaded site for free; unsafe with other threads running (e.g. a browser driver)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _freeze_share(app: Flask, share: tuple[int, int], messages) -> None:
+    """In a forked process: freeze one share of the URLs, reporting each page or the error."""
+    _die_with_parent()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FrozenFlaskWarning)
+            for page in SiteFreezer(app, share).freeze_yield():
+                messages.put(("page", page.url))
+    except OSError as error:
+        messages.put(("oserror", (error.errno, error.strerror, error.filename)))
+    except BaseException as error:  # noqa: BLE001 -- reported to the parent, which raises it
+        messages.put(("error", str(error) or type(error).__name__))
+    else:
+        messages.put(("done", None))
+
+
+def _die_with_parent() -> None:
+    """Linux: end this process when the freeze that forked it ends (even by kill -9)."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _freeze_in_processes(app: Flask, parts: int, progress) -> None:
+    """Freeze on every core: each forked process renders and writes its share of the URLs."""
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    workers = [context.Process(target=_freeze_share, args=(app, (part, parts), messages)) for part in range(parts)]
+    for worker in workers:
+        worker.start()
+    failure, running = None, parts
+    try:
+        while running:
+            try:
+                kind, value = messages.get(timeout=1)
+            except queue.Empty:
+                dead = [worker.exitcode for worker in workers if worker.exitcode not in (None, 0)]
+                if dead:  # killed before it could report
+                    failure = failure or ("error", f"a freeze process died (exit status {dead[0]})")
+                    break
+                continue
+            if kind == "page" and progress:
+                progress(value)
+            elif kind in ("done", "error", "oserror"):
+                running -= 1
+                failure = failure or (None if kind == "done" else (kind, value))
+    finally:
+        for worker in workers:
+            if failure:
+                worker.kill()
+            worker.join()
+    if failure and failure[0] == "oserror":
+        raise OSError(*failure[1])
+    if failure:
+        raise FreezeError(failure[1])
 
 
 def _write_extras(build: Path, cname: str) -> None:

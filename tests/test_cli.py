@@ -132,3 +132,46 @@ def test_every_command_explains_itself_and_its_exit_codes(site_root, command):
     assert "Exit status: 0 " in " ".join(result.stdout.split())
     listing = flask(site_root, "--help").stdout
     assert re.search(rf"^  {command}\s+\S", listing, re.M), listing
+
+
+def test_freezing_on_several_processes_gives_the_same_bytes(site_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_FREEZE_PROCESSES", "1")
+    serial = flask(site_root, "freeze", "--out", str(tmp_path / "serial"))
+    monkeypatch.setenv("FLASK_FREEZE_PROCESSES", "3")
+    parallel = flask(site_root, "freeze", "--out", str(tmp_path / "parallel"))
+    assert serial.returncode == parallel.returncode == 0, parallel.stderr
+    assert read_tree(tmp_path / "parallel") == read_tree(tmp_path / "serial")
+    # Every URL reported once, whichever process froze it.
+    urls = [line.split(" ", 1)[1] for line in parallel.stderr.splitlines()]
+    assert sorted(urls) == sorted(line.split(" ", 1)[1] for line in serial.stderr.splitlines())
+    assert len(urls) == len(set(urls)) == len(read_tree(tmp_path / "parallel")) - 2
+
+
+FAIL_ONE_WRITE = """
+import errno, pathlib, sys
+from app import create_app
+from flatfolio.freeze import FreezeError, freeze_site
+real = pathlib.Path.write_bytes
+def write_bytes(path, data):
+    if path.name == "index.html" and path.parent.name == "second-post":
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    return real(path, data)
+pathlib.Path.write_bytes = write_bytes
+try:
+    freeze_site(create_app({"SITE_ROOT": sys.argv[1], "FREEZE_PROCESSES": 2}), pathlib.Path(sys.argv[2]))
+except FreezeError as error:
+    print(error)
+"""
+
+
+def test_a_failing_process_fails_the_freeze_and_keeps_the_previous_build(site_root, tmp_path):
+    out = tmp_path / "out"
+    assert flask(site_root, "freeze", "--out", str(out)).returncode == 0
+    before = read_tree(out)
+    run = subprocess.run(
+        [sys.executable, "-c", FAIL_ONE_WRITE, str(site_root), str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "second-post/index.html: No space left on device; the previous build is untouched" in run.stdout, run
+    assert read_tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no temporary folder left behind
