@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .config import SiteConfig
-from .content import EXTENSIONS, parse_source
+from .sources import EXTENSIONS, parse_source
 from .text import has_control_chars, slugify
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")

@@ -1,6 +1,5 @@
-"""Content: reading posts and pages, validating front matter, the Post and Page model."""
+"""Content: validating front matter, the Post and Page model, and the Site snapshot."""
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -8,19 +7,16 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-from flask import current_app, has_app_context, has_request_context, request
-from flask_flatpages import FlatPages
-from flask_flatpages.page import Page as FlatPage
+from flask import current_app
 
 from .cache import CACHE_FOLDER, RenderCache
 from .config import SiteConfig, load_config
 from .problems import Problem
-from .render import first_paragraph_text, nesting_overflow, reading_minutes, render_markdown, table_of_contents
-from .text import has_control_chars, slugify, strip_control_chars
+from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
+from .sources import EXTENSIONS, InvalidDate, SourceFile, SourceFolder, render_flatpage
+from .text import slugify
 from .watch import ContentWatcher
 
-EXTENSIONS = (".md", ".markdown")
 POST_KEYS = {"title", "date", "updated", "tags", "summary", "draft", "slug", "external_url", "outlet", "sample"}
 PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"}
 LINK_KINDS = ("code", "report", "paper", "slides", "docs", "video")
@@ -39,187 +35,6 @@ RESERVED_PAGE_ROOTS = {
     "code.css",
 }
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
-_FENCE = re.compile(r"^---[ \t]*$", re.M)
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
-
-
-class InvalidDate(str):
-    """A YAML value shaped like a date that is not one (2024-02-30): reported, not raised."""
-
-
-class _FrontMatterLoader(_BaseLoader):
-    """Safe YAML loading that turns impossible dates into `InvalidDate` for a clear report."""
-
-
-def _construct_timestamp(loader, node):
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return InvalidDate(node.value)
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
-# --- reading files -------------------------------------------------------------------
-
-
-class SourceFile(FlatPage):
-    """A Flask-FlatPages page that also knows its file, its parsed front matter and its problems."""
-
-    def __init__(self, source: str, meta: dict, body: str, body_line: int, problems: list[Problem], key_lines=None):
-        # The HTML renderer is set by the SourceFolder that loads the file.
-        super().__init__(source, "", body, None, os.path.dirname(source))
-        self.source = source
-        self.front_matter = meta
-        self.body_line = body_line
-        self.problems = problems
-        self.key_lines: dict[str, int] = key_lines or {}
-
-    def line_of(self, key: str) -> int | None:
-        """The line number of a front matter key, for error messages."""
-        return self.key_lines.get(key)
-
-
-def render_flatpage(text: str, flatpages, page) -> str:
-    """Flask-FlatPages' HTML renderer: Markdown with links inside the serving base path."""
-    base_path = request.script_root if has_request_context() else ""
-    if not has_app_context():
-        return render_markdown(text, base_path)
-    return current_app.extensions["flatfolio"].render(text, base_path)
-
-
-def _is_ignored(name: str) -> bool:
-    """Dotfiles, editor locks (.#x), backups (x~) and swap files are never content."""
-    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or not name.endswith(EXTENSIONS)
-
-
-def parse_source(source: str, data: bytes) -> SourceFile:
-    """Decode a file and split its `---` front matter from its Markdown body."""
-    problems: list[Problem] = []
-    try:
-        text = data.decode("utf-8-sig")  # a BOM is tolerated and dropped
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        byte = data[error.start : error.start + 1].hex()
-        problems.append(Problem(source, "encoding", f"not UTF-8 (byte 0x{byte}); save the file as UTF-8", line))
-        return SourceFile(source, {}, "", 1, problems)
-    text = text.replace("\r\n", "\n")
-    if has_control_chars(text):
-        problems.append(Problem(source, "text", "control characters removed", warning=True))
-        text = strip_control_chars(text)
-
-    first_line, _, rest = text.partition("\n")
-    if not _FENCE.fullmatch(first_line):
-        message = "missing: the file must start with a '---' line, then YAML, then a closing '---' line"
-        problems.append(Problem(source, "front matter", message, 1))
-        return SourceFile(source, {}, "", 1, problems)
-    closing = _FENCE.search(rest)
-    if closing is None:
-        problems.append(Problem(source, "front matter", "unclosed: no closing '---' line", 1))
-        return SourceFile(source, {}, "", 1, problems)
-    meta_text = rest[: closing.start()]
-    body = rest[closing.end() :].removeprefix("\n")
-    body_line = meta_text.count("\n") + 3
-    overflow = nesting_overflow(body)
-    if overflow is not None:
-        message = "lists or quotes nested too deeply (over 9 lists or 19 quotes); the rest of the file would be lost"
-        problems.append(Problem(source, "markdown", message, body_line + overflow))
-
-    try:
-        meta = _clean_strings(yaml.load(meta_text, Loader=_FrontMatterLoader), {})
-    except RecursionError:
-        problems.append(Problem(source, "front matter", "invalid YAML: nested too deeply", 2))
-        meta = {}
-    except yaml.YAMLError as error:
-        # Where an unclosed construct began says more than where the file ended.
-        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else None
-        problem = getattr(error, "problem", None) or str(error)
-        problems.append(Problem(source, "front matter", f"invalid YAML: {problem}", line))
-        meta = {}
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        kind = "a list" if isinstance(meta, list) else f"the value {meta!r}"
-        problems.append(Problem(source, "front matter", f"expected 'key: value' lines, got {kind}", 2))
-        meta = {}
-    key_lines = {
-        match.group(1): number + 2
-        for number, line in enumerate(meta_text.split("\n"))
-        if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
-    }
-    return SourceFile(source, meta, body, body_line, problems, key_lines)
-
-
-def _clean_strings(value, done: dict):
-    """Strip control characters from every string YAML produced ("\\x07" escapes included).
-
-    `done` maps id() of each cleaned list or dict to its copy: YAML aliases share one
-    object, and cleaning it once keeps an alias bomb (a: &a [*b, *b, ...]) linear.
-    """
-    if isinstance(value, str) and not isinstance(value, InvalidDate):
-        return strip_control_chars(value)
-    if not isinstance(value, list | dict):
-        return value
-    if id(value) not in done:
-        if isinstance(value, list):
-            done[id(value)] = [_clean_strings(item, done) for item in value]
-        else:
-            done[id(value)] = {key: _clean_strings(item, done) for key, item in value.items()}
-    return done[id(value)]
-
-
-class SourceFolder(FlatPages):
-    """Flask-FlatPages kept thin: strict front matter, and problems kept per file, never raised.
-
-    FlatPages' own loader guesses where unfenced front matter ends and raises on the
-    first bad file; a site generator must instead report every bad file at once.
-    """
-
-    @cached_property
-    def _pages(self) -> dict[str, SourceFile]:
-        root = Path(self.root)
-        label = Path(self.config("root")).name
-        pages = {}
-        for file, rel in _walk(root):
-            source = f"{label}/{rel}"
-            pages[source] = self._load(file, source, root)
-        return pages
-
-    def _load(self, file: Path, source: str, root: Path) -> SourceFile:
-        """Read one file, reusing the parsed result while its size and mtime are unchanged."""
-        try:
-            if file.is_symlink() and not file.resolve().is_relative_to(root.resolve()):
-                return SourceFile(
-                    source, {}, "", 1, [Problem(source, "file", "symlink points outside the content folder")]
-                )
-            stat = file.stat()
-            signature = (stat.st_mtime_ns, stat.st_size)
-            cached = self._file_cache.get(source)
-            if cached and cached[1] == signature:
-                return cached[0]
-            page = parse_source(source, file.read_bytes())
-            page.html_renderer = self._smart_html_renderer(self.config("html_renderer"))
-        except OSError as error:
-            return SourceFile(source, {}, "", 1, [Problem(source, "file", f"cannot read: {error.strerror or error}")])
-        self._file_cache[source] = (page, signature)
-        return page
-
-
-def _walk(root: Path):
-    """Yield (path, relative name) of every content file below `root`, sorted, links not followed."""
-    if not root.is_dir():
-        return
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not _is_ignored(name):
-                path = Path(folder, name)
-                yield path, path.relative_to(root).as_posix()
-
-
 # --- the model -----------------------------------------------------------------------
 
 

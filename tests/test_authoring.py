@@ -10,7 +10,8 @@ from test_cli import flask
 
 from flatfolio.authoring import AuthoringError, new_post
 from flatfolio.config import load_config
-from flatfolio.content import build_post, parse_source
+from flatfolio.content import build_post
+from flatfolio.sources import parse_source
 
 
 def load_post(path: Path):

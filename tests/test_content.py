@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flatfolio.content import current_site, page_path, parse_source
+from flatfolio.content import current_site, page_path
+from flatfolio.sources import parse_source
 
 POST_HEAD = "---\ntitle: T\ndate: 2024-05-01\n"
 
