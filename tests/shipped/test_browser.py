@@ -225,3 +225,22 @@ def test_home_and_experience_print_as_a_short_cv(shipped, open_page, artifacts, 
     (artifacts / "screenshots" / f"cv-{path.strip('/') or 'home'}.pdf").write_bytes(pdf)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= max_pages
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_keyboard_users_get_a_skip_link_and_a_visible_focus(shipped, open_page, scheme):
+    page = open_page(DESKTOP, scheme)
+    page.goto(shipped.url)
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("e => e === document.activeElement")
+    box = skip.bounding_box()
+    assert box and box["y"] >= 0 and box["x"] >= 0, "the focused skip link is on screen"
+    page.keyboard.press("Tab")  # the site title
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert outline[0] != "none" and outline[1] != "0px", outline
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # following the skip link lands in the main content
+    assert page.url.endswith("#main")
