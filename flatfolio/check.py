@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from .content import Entry, Page, Post, Site
+from .content import Entry, Page, Post, Site, blog_page_count
 from .problems import Problem
 from .render import make_markdown
 
@@ -175,8 +175,7 @@ class LinkChecker:
         if endpoint in ("tag", "tag_feed") and args["slug"] not in self.tags[with_hidden]:
             return None, f"no post has the tag {args['slug']!r}"
         if endpoint == "blog_page":
-            per_page = self.site.config.posts_per_page
-            count = max(1, -(-len(self.posts[with_hidden]) // per_page))
+            count = blog_page_count(len(self.posts[with_hidden]), self.site.config.posts_per_page)
             if not 2 <= args["number"] <= count:
                 return None, f"the blog has {count} page{'s' if count > 1 else ''}"
         if endpoint == "static" and not self._static_file_exists(args["filename"]):

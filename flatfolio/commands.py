@@ -14,14 +14,17 @@ from .check import check_site
 from .config import load_config
 from .content import current_site
 from .freeze import FreezeError, freeze_site
-from .problems import ContentError
+from .problems import ContentError, Problem
 from .publish import DEFAULT_BRANCH, PublishError, publish_site
 
 
-def fail(lines: list[str], status: int = 1):
-    """Print error lines to stderr and exit with `status`, never a traceback."""
-    for line in lines:
-        click.echo(f"error: {line}" if not line.startswith(("posts/", "pages/", "site.toml")) else line, err=True)
+def fail(errors: list, status: int = 1):
+    """Print errors to stderr and exit with `status`, never a traceback.
+
+    Content problems print as `path:line: field: problem`; anything else as `error: ...`.
+    """
+    for error in errors:
+        click.echo(str(error) if isinstance(error, Problem) else f"error: {error}", err=True)
     sys.exit(status)
 
 
@@ -114,7 +117,7 @@ def freeze_command(out: Path | None, base_url: str | None, quiet: bool):
         try:
             report = freeze_site(app, out, base_url, progress)
         except ContentError as error:
-            fail([str(problem) for problem in error.problems], 1)
+            fail(error.problems, 1)
         except FreezeError as error:
             fail([str(error)], 3)
     click.echo(str(report))
@@ -142,7 +145,7 @@ def new_command(title: str, tags: str, external_url: str | None):
     site_root = Path(current_app.config["SITE_ROOT"])
     config, problems = load_config(site_root)
     if config is None:
-        fail([str(problem) for problem in problems if not problem.warning], 1)
+        fail([problem for problem in problems if not problem.warning], 1)
     try:
         path = new_post(site_root, config, title, parse_tags(tags), external_url)
     except AuthoringError as error:
@@ -210,7 +213,7 @@ def publish_command(remote: str | None, branch: str, base_url: str | None, quiet
         try:
             result = publish_site(app, remote, branch, base_url, progress)
         except ContentError as error:
-            fail([str(problem) for problem in error.problems], 1)
+            fail(error.problems, 1)
         except FreezeError as error:
             fail([str(error)], 3)
         except PublishError as error:

@@ -1,5 +1,6 @@
 """Content: validating front matter, the Post and Page model, and the Site snapshot."""
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -352,6 +353,11 @@ class Site:
     def published_posts(self) -> list[Post]:
         """Posts that belong in feeds and the sitemap (even when drafts are shown)."""
         return [post for post in self.posts if not post.hidden]
+
+
+def blog_page_count(posts: int, per_page: int) -> int:
+    """How many pages the blog index has: always at least one, even with no posts."""
+    return max(1, math.ceil(posts / per_page))
 
 
 def _duplicates(items, key, what: str) -> list[Problem]:

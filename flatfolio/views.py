@@ -1,11 +1,10 @@
 """Views: every URL of the site, each a named endpoint reached through url_for."""
 
-import math
 import mimetypes
 
 from flask import Flask, Response, abort, current_app, render_template, request, url_for
 
-from .content import Post, Site, current_site
+from .content import Post, Site, blog_page_count, current_site
 from .feeds import build_feed
 from .render import code_css
 from .text import slugify
@@ -106,7 +105,7 @@ def home():
 def blog(number: int = 1):
     site = _site()
     per_page = site.config.posts_per_page
-    page_count = max(1, math.ceil(len(site.posts) / per_page))
+    page_count = blog_page_count(len(site.posts), per_page)
     if not 1 <= number <= page_count or (number == 1 and request.view_args.get("number")):
         abort(404)
     posts = site.posts[(number - 1) * per_page : number * per_page]
@@ -208,7 +207,7 @@ def frozen_urls():
     for slug in site.tags:
         yield "tag", {"slug": slug}
         yield "tag_feed", {"slug": slug}
-    page_count = max(1, math.ceil(len(site.posts) / site.config.posts_per_page))
+    page_count = blog_page_count(len(site.posts), site.config.posts_per_page)
     for number in range(2, page_count + 1):
         yield "blog_page", {"number": number}
     for path in site.pages:
