@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, content, livereload, security, views
+from flatfolio import commands, content, livereload, pagecache, security, views
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["flatfolio"] = content.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
     security.init_app(app)
+    pagecache.init_app(app)
     commands.init_app(app)
     livereload.init_app(app)
     return app

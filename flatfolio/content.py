@@ -1,7 +1,10 @@
 """Content: validating front matter, the Post and Page model, and the Site snapshot."""
 
+import hashlib
 import math
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property
@@ -36,6 +39,42 @@ RESERVED_PAGE_ROOTS = {
     "code.css",
 }
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+# The sources whose bodies the code running in this context has used, when recording.
+_body_uses: ContextVar[set[str] | None] = ContextVar("body_uses", default=None)
+
+
+@contextmanager
+def recording_body_uses():
+    """Collect the sources of the entries whose body (HTML, summary, TOC, reading time) gets used.
+
+    Everything else a page shows comes from front matter; an incremental freeze needs
+    to know which bodies a page was made from to tell when it must be made again.
+    """
+    used: set[str] = set()
+    token = _body_uses.set(used)
+    try:
+        yield used
+    finally:
+        _body_uses.reset(token)
+
+
+class body_derived:  # noqa: N801 -- used like @cached_property
+    """A cached property computed from an entry's body; every read counts as a use of the body."""
+
+    def __init__(self, compute):
+        self.compute, self.name = compute, compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, entry, owner=None):
+        if entry is None:
+            return self
+        entry.note_body_use()
+        cache = entry.__dict__.setdefault("_body_derived", {})
+        if self.name not in cache:
+            cache[self.name] = self.compute(entry)
+        return cache[self.name]
+
+
 # --- the model -----------------------------------------------------------------------
 
 
@@ -61,24 +100,32 @@ class Entry:
     def source(self) -> str:
         return self.file.source
 
+    def note_body_use(self) -> None:
+        """Record that the body is being used, if something is recording (see recording_body_uses)."""
+        used = _body_uses.get()
+        if used is not None:
+            used.add(self.file.source)
+
     @property
     def html(self) -> str:
         """The rendered body (rendered once per file version by Flask-FlatPages)."""
+        self.note_body_use()
         return self.file.html
 
-    @cached_property  # list pages ask for it again and again
+    @body_derived  # list pages ask for it again and again
     def summary(self) -> str:
         """The front matter summary, else the first paragraph as plain text."""
         summary = self.meta.get("summary")
         return summary if isinstance(summary, str) and summary.strip() else first_paragraph_text(self.html)
 
-    @cached_property
+    @body_derived
     def toc(self) -> list[tuple[int, str, str]]:
         """(level, id, text) of the body's h2 and h3 headings."""
         return table_of_contents(self.html)
 
-    @cached_property
+    @body_derived
     def reading_minutes(self) -> int:
+        """Estimated reading time in minutes."""
         return reading_minutes(self.html)
 
 
@@ -349,6 +396,30 @@ class Site:
         ranked = sorted(shared, key=lambda slug: (-shared[slug], self._position[slug]))
         return [self.posts[self._position[slug]] for slug in ranked[:RELATED_POSTS]]
 
+    @cached_property
+    def entries(self) -> dict[str, Entry]:
+        """Every shown post and page by source path."""
+        return {entry.source: entry for entry in (*self.posts, *self.pages.values())}
+
+    @cached_property
+    def front_matter_digest(self) -> str:
+        """A hash of what every page may show besides bodies: which entries exist, in order, and their front matter.
+
+        Lists, neighbours, related posts, tags and URLs all come from front matter, so
+        a page made from unchanged front matter and unchanged used bodies is unchanged.
+        """
+        digest = hashlib.blake2b(repr(self.show_drafts).encode(), digest_size=16)
+        for source, entry in self.entries.items():
+            for part in (source, entry.file.front_matter_text):
+                data = part.encode("utf-8", "surrogatepass")
+                digest.update(b"%d:%s" % (len(data), data))
+        return digest.hexdigest()
+
+    def body_digest(self, source: str) -> str | None:
+        """A hash of an entry's Markdown body, or None when no shown entry has that source."""
+        entry = self.entries.get(source)
+        return entry.file.body_digest if entry else None
+
     @property
     def published_posts(self) -> list[Post]:
         """Posts that belong in feeds and the sitemap (even when drafts are shown)."""
@@ -429,6 +500,7 @@ class ContentState:
         self._key = None
         self._watcher: ContentWatcher | None = None  # made on first use by the dev server
         self.pinned: Site | None = None  # set while freezing: no change checks per page
+        self._served: tuple[Site | None, dict] = (None, {})
         self._config_cache = (None, None, [])
 
     def _config_signature(self):
@@ -454,6 +526,12 @@ class ContentState:
             self.render_cache.put(text, base_path, html)
         return html
 
+    def served_pages(self, site: Site) -> dict:
+        """Responses made from `site` (see pagecache); a new snapshot starts an empty one."""
+        if self._served[0] is not site:
+            self._served = (site, {})
+        return self._served[1]
+
     def reset(self) -> None:
         """Forget everything read, so the next access re-reads and re-renders all files."""
         for folder in self.folders.values():
@@ -461,6 +539,7 @@ class ContentState:
             folder.reload()
         self._site, self._key, self._config_cache = None, None, (None, None, [])
         self.pinned = None
+        self._served = (None, {})
 
     def _reloading(self) -> bool:
         """Whether content files are re-read as they change (the dev server; not while freezing)."""

@@ -20,8 +20,9 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask
 from flask_frozen import Freezer, FrozenFlaskWarning
 
-from . import views
+from . import reuse, views
 from .config import normalize_base_url
+from .content import recording_body_uses
 from .prerender import cpu_count, prerender
 from .problems import ContentError
 
@@ -48,42 +49,54 @@ class BuildReport:
     files: int
     bytes: int
     seconds: float
+    reused: int = 0  # files unchanged since the previous build, linked instead of made
 
     def __str__(self) -> str:
+        unchanged = f", {self.reused} unchanged" if self.reused else ""
         return (
-            f"Built {self.pages} pages ({self.posts} posts), {self.files} files, "
+            f"Built {self.pages} pages ({self.posts} posts), {self.files} files{unchanged}, "
             f"{self.bytes:,} bytes in {self.seconds:.2f} s -> {self.destination}"
         )
 
 
 class SiteFreezer(Freezer):
-    """Frozen-Flask, told which endpoints our URL generator covers; optionally one share of the URLs.
+    """Frozen-Flask, told which URLs to leave out (reused) and, optionally, to freeze one share of the rest.
 
     Every URL comes from a generator (no-argument rules, static files, views.frozen_urls),
     never only from a url_for call seen while rendering, so shares split by a hash of
-    the URL cover the site exactly once between them.
+    the URL cover the site exactly once between them. For each file it makes, it keeps
+    what an incremental build needs to know: the bodies used and the links inside.
     """
 
-    def __init__(self, app: Flask, share: tuple[int, int] = (0, 1)):
+    def __init__(self, app: Flask, share: tuple[int, int] = (0, 1), skip=frozenset()):
         super().__init__(app, log_url_for=share[1] == 1)
-        self.share = share
+        self.share, self.skip = share, skip
+        self.made: dict[str, tuple[str, list[str], list[str]]] = {}  # url -> (file, bodies used, links)
         self.register_generator(views.frozen_urls)
 
     def _generate_all_urls(self):
         part, parts = self.share
         for item in super()._generate_all_urls():
-            if parts == 1 or zlib.crc32(item[0].encode()) % parts == part:
+            url = item[0]
+            if url not in self.skip and (parts == 1 or zlib.crc32(url.encode()) % parts == part):
                 yield item
 
-    def _check_endpoints(self, seen_endpoints):
-        if self.share[1] == 1:  # a share sees only some endpoints: the parent checks them all
-            super()._check_endpoints(set(seen_endpoints) | GENERATED_ENDPOINTS)
+    def _build_one(self, url, last_modified=None):
+        with recording_body_uses() as used:
+            path = super()._build_one(url, last_modified)
+        name = path.relative_to(self.root).as_posix()
+        links = page_links(path.read_text(encoding="utf-8")) if name.endswith(".html") else []
+        self.made[url] = (name, sorted(used), links)
+        return path
 
-    def check_all_endpoints(self) -> int:
-        """Warn (an error here) about endpoints no generator covers; return the number of URLs."""
+    def _check_endpoints(self, seen_endpoints):
+        """Done once for the whole site by all_urls_checked, before any share or reuse."""
+
+    def all_urls_checked(self) -> dict[str, str]:
+        """Every URL of the site with its endpoint; an endpoint no generator covers is an error."""
         urls = {url: endpoint for url, endpoint, _ in Freezer._generate_all_urls(self)}
         Freezer._check_endpoints(self, set(urls.values()) | GENERATED_ENDPOINTS)
-        return len(urls)
+        return urls
 
 
 def check_destination(out: Path, site_root: Path, code_root: Path | None = None) -> None:
@@ -132,26 +145,25 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
 
     _remove_leftovers(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    cache_root = state.render_cache.root  # None when caching is off: every file is made afresh
+    spare = reuse.spare_folder(cache_root, out)
+    build = _build_folder(out, spare)
     try:
-        build = Path(tempfile.mkdtemp(prefix=f".{out.name}.flatfolio-", dir=out.parent))
-    except OSError as error:
-        raise FreezeError(f"{out.parent}: cannot create the build folder: {error.strerror or error}") from None
-    try:
-        os.chmod(build, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
         state.pinned = site
         try:
-            _freeze_into(app, build, base_url, progress)
+            pages, reused = _freeze_into(app, site, build, out, base_url, cache_root, progress)
         finally:
             state.pinned = None
-        _write_extras(build, site.config.cname)
-        broken = broken_links(build, urlsplit(base_url).path.rstrip("/"))
+        made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname))
+        links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
+        broken = broken_links(build, urlsplit(base_url).path.rstrip("/"), links, set(made))
         if broken:
             raise FreezeError("broken internal links:\n" + "\n".join(broken))
-        made = sorted(_files(build))
         if (out / MANIFEST).is_file():  # an empty folder has nothing to carry over
             _carry_over_foreign_files(out, build)
         (build / MANIFEST).write_text("".join(f"{name}\n" for name in made), encoding="utf-8")
-        _swap_in(build, out)
+        reuse.forget_record(cache_root, out)  # until the new one is saved, nothing is reused
+        _swap_in(build, out, spare)
     except OSError as error:  # a full disk, a read-only folder: the previous build stays as it was
         shutil.rmtree(build, ignore_errors=True)
         where = f"{error.filename}: " if error.filename else ""
@@ -159,11 +171,39 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+    for page in pages.values():
+        page.stat = reuse.file_stat(out / page.file)
+    reuse.save_record(cache_root, out, pages)
     sizes = [(out / name).stat().st_size for name in made]
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
         files=len(made), bytes=sum(sizes), seconds=time.perf_counter() - started,
+        reused=reused,
     )  # fmt: skip
+
+
+def _build_folder(out: Path, spare: Path | None) -> Path:
+    """The folder to build in: the spare tree kept from the build before last, else a new one beside `out`.
+
+    A spare tree already has the site's folders and, hard-linked, most of its files:
+    bringing it up to date costs far less than making every folder again.
+    """
+    if spare is not None and spare.is_dir() and not spare.is_symlink() and _same_device(spare, out.parent):
+        return spare
+    try:
+        build = Path(tempfile.mkdtemp(prefix=f".{out.name}.flatfolio-", dir=out.parent))
+        os.chmod(build, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
+    except OSError as error:
+        raise FreezeError(f"{out.parent}: cannot create the build folder: {error.strerror or error}") from None
+    return build
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    """Whether a rename can move a folder from `a` to `b` (one filesystem)."""
+    try:
+        return a.stat().st_dev == b.stat().st_dev
+    except OSError:
+        return False
 
 
 def _umask() -> int:
@@ -173,8 +213,14 @@ def _umask() -> int:
     return mask
 
 
-def _freeze_into(app: Flask, build: Path, base_url: str, progress) -> None:
-    """Run Frozen-Flask into `build`, every warning and unexpected status an error."""
+def _freeze_into(
+    app: Flask, site, build: Path, out: Path, base_url: str, cache_root: Path | None, progress
+) -> tuple[dict[str, reuse.PageRecord], int]:
+    """Fill `build`: files of `out` still current are linked, the rest made by Frozen-Flask.
+
+    Returns the record of every URL's file, and how many were reused. Every warning and
+    unexpected status is an error.
+    """
     app.config.update(
         FREEZER_DESTINATION=str(build), FREEZER_BASE_URL=base_url, FREEZER_REMOVE_EXTRA_FILES=False,
         FREEZER_REDIRECT_POLICY="error", FREEZER_IGNORE_404_NOT_FOUND=False,
@@ -182,18 +228,68 @@ def _freeze_into(app: Flask, build: Path, base_url: str, progress) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrozenFlaskWarning)
         try:
+            urls = SiteFreezer(app).all_urls_checked()
+            key = reuse.build_key(app, site, base_url)
+            previous = reuse.load_record(cache_root, out) if (out / MANIFEST).is_file() else {}
+            reused = reuse.reusable(previous, urls, key, site, out)
+            _link_reused(out, build, reused, progress)
             # FREEZE_PROCESSES (env FLASK_FREEZE_PROCESSES) forces a count; by default every
-            # core, once the site is large enough to repay the fork.
+            # core, once there are enough pages to make to repay the fork.
             forced = app.config.get("FREEZE_PROCESSES")
             parts = (int(forced) if forced else min(cpu_count(), MAX_PROCESSES)) if _can_fork() else 1
-            if parts > 1 and (SiteFreezer(app).check_all_endpoints() >= MIN_PARALLEL_PAGES or forced):
-                _freeze_in_processes(app, parts, progress)
-                return
-            for page in SiteFreezer(app).freeze_yield():
-                if progress:
-                    progress(page.url)
+            if parts > 1 and (len(urls) - len(reused) >= MIN_PARALLEL_PAGES or forced):
+                made = _freeze_in_processes(app, parts, reused, progress)
+            else:
+                freezer = SiteFreezer(app, skip=reused)
+                for page in freezer.freeze_yield():
+                    if progress:
+                        progress(page.url)
+                made = freezer.made
         except (FrozenFlaskWarning, ValueError) as error:
             raise FreezeError(str(error)) from None
+    pages = dict(reused)
+    for url, (name, uses, links) in made.items():
+        page_key = reuse.page_key(key, url, uses, site)
+        if page_key is not None:
+            pages[url] = reuse.PageRecord(name, page_key, uses, links)
+    return pages, len(reused)
+
+
+def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], progress) -> None:
+    """Empty `build` but for the reused files, each the same file (hard link) as in `out`.
+
+    `build` may be a spare tree holding an older build: a file there that is already
+    the reused file stays, everything else goes (files first, then emptied folders),
+    so nothing written later can reach a file that `out` shares.
+    """
+    wanted = {page.file: page.stat[0] for page in reused.values()}  # file -> inode in `out`
+    kept = set()
+    prefix = len(str(build)) + 1
+    for folder, dirs, names in os.walk(build, topdown=False):
+        for name in names:
+            path = os.path.join(folder, name)
+            inode = wanted.get(path[prefix:])
+            if inode is not None and os.lstat(path).st_ino == inode:
+                kept.add(path[prefix:])
+            else:
+                os.unlink(path)
+        for name in dirs:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                os.unlink(path)
+            else:
+                with contextlib.suppress(OSError):  # not empty: it keeps reused files
+                    os.rmdir(path)
+    for url, page in reused.items():
+        if page.file not in kept:
+            target = build / page.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(out / page.file, target)
+            except OSError:
+                shutil.copy2(out / page.file, target)
+        if progress:
+            progress(url)
 
 
 def _can_fork() -> bool:
@@ -201,14 +297,15 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _freeze_share(app: Flask, share: tuple[int, int], messages) -> None:
+def _freeze_share(app: Flask, share: tuple[int, int], skip, messages) -> None:
     """In a forked process: freeze one share of the URLs, reporting each page or the error."""
     _die_with_parent()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", FrozenFlaskWarning)
-            for page in SiteFreezer(app, share).freeze_yield():
-                messages.put(("page", page.url))
+            freezer = SiteFreezer(app, share, skip)
+            for page in freezer.freeze_yield():
+                messages.put(("page", (page.url, freezer.made[page.url])))
     except OSError as error:
         messages.put(("oserror", (error.errno, error.strerror, error.filename)))
     except BaseException as error:  # noqa: BLE001 -- reported to the parent, which raises it
@@ -223,11 +320,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _freeze_in_processes(app: Flask, parts: int, progress) -> None:
+def _freeze_in_processes(app: Flask, parts: int, skip, progress) -> dict[str, tuple[str, list[str], list[str]]]:
     """Freeze on every core: each forked process renders and writes its share of the URLs."""
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    workers = [context.Process(target=_freeze_share, args=(app, (part, parts), messages)) for part in range(parts)]
+    workers = [
+        context.Process(target=_freeze_share, args=(app, (part, parts), skip, messages)) for part in range(parts)
+    ]
+    made = {}
     for worker in workers:
         worker.start()
     failure, running = None, parts
@@ -241,8 +341,10 @@ def _freeze_in_processes(app: Flask, parts: int, progress) -> None:
                     failure = failure or ("error", f"a freeze process died (exit status {dead[0]})")
                     break
                 continue
-            if kind == "page" and progress:
-                progress(value)
+            if kind == "page":
+                made[value[0]] = value[1]
+                if progress:
+                    progress(value[0])
             elif kind in ("done", "error", "oserror"):
                 running -= 1
                 failure = failure or (None if kind == "done" else (kind, value))
@@ -255,13 +357,16 @@ def _freeze_in_processes(app: Flask, parts: int, progress) -> None:
         raise OSError(*failure[1])
     if failure:
         raise FreezeError(failure[1])
+    return made
 
 
-def _write_extras(build: Path, cname: str) -> None:
-    """Files a static host reads: .nojekyll (serve as is) and CNAME (custom domain)."""
+def _write_extras(build: Path, cname: str) -> set[str]:
+    """Files a static host reads: .nojekyll (serve as is) and CNAME (custom domain); returns their names."""
     (build / ".nojekyll").write_bytes(b"")
-    if cname:
-        (build / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
+    if not cname:
+        return {".nojekyll"}
+    (build / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
+    return {".nojekyll", "CNAME"}
 
 
 def _files(root: Path):
@@ -271,19 +376,35 @@ def _files(root: Path):
             yield Path(folder, name).relative_to(root).as_posix()
 
 
-def broken_links(build: Path, base_path: str) -> list[str]:
-    """Every href/src in the built HTML that points inside the site at a file that is not there."""
-    files = set(_files(build))  # one walk; then each link is a set lookup, not a stat
+def page_links(html: str) -> list[str]:
+    """The distinct href and src values of a page, sorted."""
+    return sorted(set(_LINK.findall(html)))
+
+
+def broken_links(
+    build: Path, base_path: str, known: dict[str, list[str]] | None = None, files: set[str] | None = None
+) -> list[str]:
+    """Every href/src in the built HTML that points inside the site at a file that is not there.
+
+    `known` gives the links of pages already read (by file name); the others are read
+    here. `files`, when given, lists every file of the build.
+    """
+    files = files if files is not None else set(_files(build))  # then each link is a set lookup, not a stat
     checked: dict[tuple[str, str], bool] = {}  # (link, page folder) -> resolves; nav links repeat on every page
+    relative: dict[str, bool] = {}
     broken = []
     for name in sorted(files):
         if not name.endswith(".html"):
             continue
         page_dir = "/" + name.rsplit("/", 1)[0] + "/" if "/" in name else "/"
-        html = (build / name).read_text(encoding="utf-8")
-        for link in sorted(set(_LINK.findall(html))):
+        links = known.get(name) if known else None
+        if links is None:
+            links = page_links((build / name).read_text(encoding="utf-8"))
+        for link in links:
             # Relative links depend on the page's folder; others resolve the same from any page.
-            key = (link, page_dir if _is_relative(link) else "")
+            if link not in relative:
+                relative[link] = _is_relative(link)
+            key = (link, page_dir if relative[link] else "")
             resolves = checked.get(key)
             if resolves is None:
                 target = _target_file(link, page_dir, base_path)
@@ -357,8 +478,12 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def _swap_in(build: Path, out: Path) -> None:
-    """Put the finished build at `out`, replacing the previous one in a single step."""
+def _swap_in(build: Path, out: Path, spare: Path | None) -> None:
+    """Put the finished build at `out`, replacing the previous one in a single step.
+
+    The previous build is kept as the spare tree for the next build when there is a
+    place for one on the same filesystem, else removed.
+    """
     if not out.exists():
         os.rename(build, out)
         return
@@ -368,4 +493,12 @@ def _swap_in(build: Path, out: Path) -> None:
         os.rename(out, previous)
         os.rename(build, out)
         build = previous
-    shutil.rmtree(build)  # now holds the previous build
+    # `build` now holds the previous build.
+    if spare is not None and build != spare:
+        with contextlib.suppress(OSError):
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            if _same_device(spare.parent, build):
+                shutil.rmtree(spare, ignore_errors=True)
+                os.rename(build, spare)
+    if build.exists() and build != spare:
+        shutil.rmtree(build)

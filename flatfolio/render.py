@@ -123,6 +123,8 @@ def render_markdown(text: str, base_path: str = "") -> str:
 
 _CONTAINER_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]+", re.M)
 _DEEP_PREFIX_COLUMNS = 18
+# A line starting with 18 prefix characters, or with a tab among them (a tab may count as 4 columns).
+_MAYBE_DEEP_PREFIX = re.compile(r"^[ >*+\-.)0-9]{18}|^[ >*+\-.)0-9]*\t", re.M)
 
 
 def _could_nest_deeply(text: str) -> bool:
@@ -132,10 +134,11 @@ def _could_nest_deeply(text: str) -> bool:
     (`>`, a list marker and its space, or indentation): a file whose lines all start with
     fewer than 18 such columns cannot reach markdown-it's nesting limit.
     """
-    for match in _CONTAINER_PREFIX.finditer(text):
-        prefix = match.group(0)
-        columns = len(prefix.expandtabs(4)) if "\t" in prefix else len(prefix)
-        if columns >= _DEEP_PREFIX_COLUMNS:
+    for match in _MAYBE_DEEP_PREFIX.finditer(text):
+        if "\t" not in match.group(0):
+            return True
+        prefix = _CONTAINER_PREFIX.match(text, match.start()).group(0)
+        if len(prefix.expandtabs(4)) >= _DEEP_PREFIX_COLUMNS:
             return True
     return False
 

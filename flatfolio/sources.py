@@ -1,5 +1,6 @@
 """Sources: reading content files through Flask-FlatPages, strict `---` front matter, problems per file."""
 
+import hashlib
 import os
 import re
 from functools import cached_property
@@ -44,14 +45,23 @@ _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_tim
 class SourceFile(FlatPage):
     """A Flask-FlatPages page that also knows its file, its parsed front matter and its problems."""
 
-    def __init__(self, source: str, meta: dict, body: str, body_line: int, problems: list[Problem], key_lines=None):
+    def __init__(
+        self, source: str, meta: dict, body: str, body_line: int, problems: list[Problem], key_lines=None,
+        front_matter_text: str = "",
+    ):  # fmt: skip
         # The HTML renderer is set by the SourceFolder that loads the file.
         super().__init__(source, "", body, None, os.path.dirname(source))
         self.source = source
         self.front_matter = meta
+        self.front_matter_text = front_matter_text
         self.body_line = body_line
         self.problems = problems
         self.key_lines: dict[str, int] = key_lines or {}
+
+    @cached_property
+    def body_digest(self) -> str:
+        """A hash of the Markdown body, for telling whether pages made from it are still current."""
+        return hashlib.blake2b(self.body.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def line_of(self, key: str) -> int | None:
         """The line number of a front matter key, for error messages."""
@@ -126,7 +136,7 @@ def parse_source(source: str, data: bytes) -> SourceFile:
         for number, line in enumerate(meta_text.split("\n"))
         if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
     }
-    return SourceFile(source, meta, body, body_line, problems, key_lines)
+    return SourceFile(source, meta, body, body_line, problems, key_lines, meta_text)
 
 
 def _clean_strings(value, done: dict):

@@ -2,12 +2,14 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^\w]+")
 # C0 controls other than tab, newline and carriage return: invalid in XML feeds and HTML.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+@lru_cache(maxsize=4096)  # tags repeat on every post: fold each spelling once
 def slugify(text: str) -> str:
     """A stable URL slug: accents folded to ASCII, other letters kept, the rest dashes.
 

@@ -168,6 +168,8 @@ def test_a_failing_process_fails_the_freeze_and_keeps_the_previous_build(site_ro
     out = tmp_path / "out"
     assert flask(site_root, "freeze", "--out", str(out)).returncode == 0
     before = read_tree(out)
+    second_post = site_root / "posts/2024-02-20-second-post.md"
+    second_post.write_text(second_post.read_text() + "\nEdited: this page must be made again.\n")
     run = subprocess.run(
         [sys.executable, "-c", FAIL_ONE_WRITE, str(site_root), str(out)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,

@@ -94,38 +94,45 @@ def test_kill_9_at_random_moments_never_damages_the_previous_build(site_root, wr
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize("cached", [True, False], ids=["into the spare tree", "into a new folder"])
 @pytest.mark.parametrize(
     ("method", "failing_call"),
     [("write_bytes", 1), ("write_bytes", 8), ("write_text", 1)],
     ids=["first page", "eighth page", "manifest"],
 )
 def test_full_disk_is_a_clear_error_and_the_previous_build_stays(
-    site_root, tmp_path, monkeypatch, method, failing_call
+    site_root, tmp_path, monkeypatch, method, failing_call, cached
 ):
     out = tmp_path / "out"
-    app = create_app({"SITE_ROOT": str(site_root)})
-    freeze_site(app, out)
+    config = {"SITE_ROOT": str(site_root), "RENDER_CACHE": cached}
+    freeze_site(create_app(config), out)
+    freeze_site(create_app(config), out)  # the first build is now the spare tree (with the cache on)
     before = read_tree(out)
+    site_toml = site_root / "site.toml"
+    site_toml.write_text(site_toml.read_text().replace('title = "', 'title = "New '))  # every page changes
 
     original = getattr(Path, method)
     calls = []
 
     def full_disk(self, *args, **kwargs):
         # The new build's pages (a static file's open handle would outlive the error in Frozen-Flask).
-        if ".flatfolio-" in str(self) and self.suffix in (".html", ".xml", ""):
+        if (".flatfolio-" in str(self) or ".spare" in str(self)) and self.suffix in (".html", ".xml", ""):
             calls.append(self)
             if len(calls) >= failing_call:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, method, full_disk)
-    result = create_app({"SITE_ROOT": str(site_root)}).test_cli_runner().invoke(args=["freeze", "--out", str(out)])
+    result = create_app(config).test_cli_runner().invoke(args=["freeze", "--out", str(out)])
     assert result.exit_code == 3
     assert "No space left on device; the previous build is untouched" in result.stderr
     last_line = result.stderr.splitlines()[-1]  # after the progress lines
     assert last_line.startswith("error: ") and "Traceback" not in result.output
     assert read_tree(out) == before
     assert leftovers(out) == []
+    monkeypatch.undo()
+    freeze_site(create_app(config), out)  # a failed build leaves nothing that breaks the next one
+    assert "<title>New " in (out / "index.html").read_text()
 
 
 def snapshot(folder: Path) -> tuple:

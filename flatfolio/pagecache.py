@@ -1,0 +1,42 @@
+"""The dev server's page cache: without --debug, each page is rendered once per content snapshot.
+
+Without --debug Jinja never reloads templates, so a served page can only change when
+the content does: responses are kept with the Site snapshot they were made from and
+dropped with it. With --debug (templates reload, live reload injects its script) and
+while freezing (each URL is made once, and must record what it is made from) nothing
+is kept.
+"""
+
+from flask import Flask, Response, current_app, request
+
+
+def _enabled() -> bool:
+    state = current_app.extensions["flatfolio"]
+    return request.method == "GET" and not current_app.debug and state.pinned is None
+
+
+def serve_cached() -> Response | None:
+    """Answer from the cache when the content has not changed since the page was made."""
+    if not _enabled():
+        return None
+    state = current_app.extensions["flatfolio"]
+    kept = state.served_pages(state.site()).get(request.full_path)
+    if kept is None:
+        return None
+    body, status, headers = kept
+    return Response(body, status, headers)
+
+
+def keep(response: Response) -> Response:
+    """Keep a freshly made page (not a static file, not an error) for the next request."""
+    if _enabled() and response.status_code == 200 and not response.direct_passthrough:
+        state = current_app.extensions["flatfolio"]
+        pages = state.served_pages(state.site())
+        if request.full_path not in pages:
+            pages[request.full_path] = (response.get_data(), response.status, list(response.headers))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(serve_cached)
+    app.after_request(keep)

@@ -1,0 +1,171 @@
+"""Incremental freezing: reuse a file of the previous build when nothing it was made from changed.
+
+A frozen file is made from three things:
+- the build key: flatfolio's code, the templates, the static files, site.toml, the
+  base URL and the library versions;
+- the front matter of every published entry, which decides lists, neighbours,
+  related posts, tags and URLs (`Site.front_matter_digest`);
+- the bodies of the entries it shows, recorded while it renders
+  (`content.recording_body_uses`).
+Its page key hashes exactly those. A file whose key is what the last build recorded,
+and which is still as that build left it, is hard-linked into the new build instead of
+being rendered again. The record lives in the site's `.cache/` folder, one per destination.
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask
+
+from .content import Site
+
+RECORD_FOLDER = "builds"
+RECORD_VERSION = 1
+# Installed code that shapes the output, besides flatfolio itself.
+OUTPUT_LIBRARIES = (
+    "flask", "werkzeug", "jinja2", "markupsafe", "frozen-flask", "flask-flatpages", "feedgen", "lxml",
+    "markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml",
+)  # fmt: skip
+# The app settings that change what pages say (others, like RUN_FROM_CLI, do not).
+OUTPUT_SETTINGS = ("SITE_ROOT", "SHOW_DRAFTS", "BASE_URL", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME", "SERVER_NAME")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class PageRecord:
+    """What the last build made for one URL: the file, its key, the bodies it used, its links."""
+
+    file: str  # relative to the build root
+    key: str
+    uses: list[str]  # sources of the entries whose bodies the page used
+    links: list[str]  # href/src values, for the broken-link check without re-reading the file
+    stat: tuple[int, int, int] = (0, 0, 0)  # inode, size, mtime_ns of the file in the destination
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:%s" % (len(data), data))  # length-prefixed: ("a", "bc") never equals ("ab", "c")
+    return digest.hexdigest()
+
+
+def _tree_digest(folder: Path | None, digest) -> None:
+    """Feed the names and bytes of every file below `folder` into `digest`."""
+    if folder is None or not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+
+
+def build_key(app: Flask, site: Site, base_url: str) -> str:
+    """A hash of everything every frozen file depends on besides content."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"record {RECORD_VERSION}; python {sys.version}; base {base_url}\n".encode())
+    for name in OUTPUT_LIBRARIES:
+        try:
+            digest.update(f"{name}=={version(name)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name} missing\n".encode())
+    _tree_digest(_PACKAGE, digest)
+    root = Path(app.root_path)
+    for folder in (app.template_folder, app.static_folder):
+        _tree_digest(root / folder if folder else None, digest)
+    factory = root / "app.py"
+    if factory.is_file():
+        digest.update(factory.read_bytes())
+    site_toml = Path(app.config["SITE_ROOT"]) / "site.toml"
+    digest.update(site_toml.read_bytes() if site_toml.is_file() else b"")
+    digest.update(repr([app.config.get(name) for name in OUTPUT_SETTINGS]).encode())
+    digest.update(site.front_matter_digest.encode())
+    return digest.hexdigest()
+
+
+def page_key(build: str, url: str, uses, site: Site) -> str | None:
+    """The key of the file made for `url` from the bodies `uses`; None if one of them is gone."""
+    bodies = []
+    for source in sorted(uses):
+        body = site.body_digest(source)
+        if body is None:
+            return None
+        bodies += [source, body]
+    return _hash(build, url, *bodies)
+
+
+def record_file(cache_root: Path, out: Path) -> Path:
+    """Where the record of builds into `out` is kept."""
+    return cache_root / RECORD_FOLDER / f"{_hash(str(out.resolve()))}.json"
+
+
+def spare_folder(cache_root: Path | None, out: Path) -> Path | None:
+    """Where the build before last into `out` is kept, to be brought up to date by the next build."""
+    return None if cache_root is None else record_file(cache_root, out).with_suffix(".spare")
+
+
+def file_stat(path: Path) -> tuple[int, int, int]:
+    """(inode, size, mtime_ns): changes whenever the file is replaced or rewritten."""
+    stat = path.stat()
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def load_record(cache_root: Path | None, out: Path) -> dict[str, PageRecord]:
+    """The last build's pages by URL; empty when there is no usable record."""
+    if cache_root is None:
+        return {}
+    try:
+        data = json.loads(record_file(cache_root, out).read_text(encoding="utf-8"))
+        if data.get("version") != RECORD_VERSION:
+            return {}
+        return {url: PageRecord(**{**fields, "stat": tuple(fields["stat"])}) for url, fields in data["pages"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}  # missing, unreadable or from another version: build everything
+
+
+def save_record(cache_root: Path | None, out: Path, pages: dict[str, PageRecord]) -> None:
+    """Keep this build's record for the next one; failing to write it only costs a full build."""
+    if cache_root is None:
+        return
+    file = record_file(cache_root, out)
+    temp = file.with_suffix(".tmp")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if not (cache_root / ".gitignore").exists():
+            (cache_root / ".gitignore").write_text("# flatfolio's caches: safe to delete\n*\n")
+        data = {"version": RECORD_VERSION, "pages": {url: vars(page) for url, page in sorted(pages.items())}}
+        temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(temp, file)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+
+
+def forget_record(cache_root: Path | None, out: Path) -> None:
+    """Drop the record before `out` changes, so a failed or interrupted build never leaves a stale one."""
+    if cache_root is not None:
+        # Cannot delete it (no cache folder, read-only): still safe, as each file's
+        # recorded inode and mtime no longer match a file the new build replaced.
+        with contextlib.suppress(OSError):
+            record_file(cache_root, out).unlink(missing_ok=True)
+
+
+def reusable(previous: dict[str, PageRecord], urls, build: str, site: Site, out: Path) -> dict[str, PageRecord]:
+    """The URLs among `urls` whose file in `out` can be reused as it is, with their records."""
+    found = {}
+    for url in urls:
+        page = previous.get(url)
+        if page is None or page_key(build, url, page.uses, site) != page.key:
+            continue
+        try:
+            if file_stat(out / page.file) == page.stat:
+                found[url] = page
+        except OSError:
+            continue
+    return found
