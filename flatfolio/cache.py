@@ -34,6 +34,15 @@ def renderer_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def make_cache_folder(cache_root: Path, folder: Path) -> None:
+    """Create a folder in the cache; raises OSError when the cache cannot be written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # Like .pytest_cache: git ignores the cache in any repository, whatever its .gitignore.
+    ignore = cache_root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# flatfolio's caches: safe to delete\n*\n")
+
+
 def cache_key(*parts: str) -> str:
     """A key for a result computed from `parts` by the current rendering code."""
     digest = hashlib.sha256(renderer_fingerprint().encode())
@@ -109,9 +118,7 @@ class RenderCache:
         # a folder we cannot write to just means no caching.
         try:
             if not file.parent.is_dir():
-                file.parent.mkdir(parents=True, exist_ok=True)
-                # Like .pytest_cache: git ignores the cache in any repository, whatever its .gitignore.
-                (self.root / ".gitignore").write_text("# flatfolio's render cache: safe to delete\n*\n")
+                make_cache_folder(self.root, file.parent)
             fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(html.encode("utf-8", "surrogatepass"))

@@ -17,7 +17,7 @@ from .cache import CACHE_FOLDER, RenderCache
 from .config import SiteConfig, load_config
 from .problems import Problem
 from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
-from .sources import EXTENSIONS, InvalidDate, SourceFile, SourceFolder, render_flatpage
+from .sources import EXTENSIONS, InvalidDate, ParsedMemo, SourceFile, SourceFolder, render_flatpage
 from .text import slugify
 from .watch import ContentWatcher
 
@@ -126,7 +126,7 @@ class Entry:
     @body_derived
     def reading_minutes(self) -> int:
         """Estimated reading time in minutes."""
-        return reading_minutes(self.html)
+        return reading_minutes(self.file.body)
 
 
 @dataclass
@@ -495,7 +495,10 @@ class ContentState:
             self.folders[name] = SourceFolder(app, name=name)
         # Rendered Markdown survives restarts in <site>/.cache/ (RENDER_CACHE=False: memory only).
         app.config.setdefault("RENDER_CACHE", True)
-        self.render_cache = RenderCache(site_root / CACHE_FOLDER if app.config["RENDER_CACHE"] else None)
+        cache_root = site_root / CACHE_FOLDER if app.config["RENDER_CACHE"] else None
+        self.render_cache = RenderCache(cache_root)
+        for name, folder in self.folders.items():
+            folder.memo = ParsedMemo(cache_root, name)
         self._site: Site | None = None
         self._key = None
         self._watcher: ContentWatcher | None = None  # made on first use by the dev server

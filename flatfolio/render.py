@@ -123,8 +123,9 @@ def render_markdown(text: str, base_path: str = "") -> str:
 
 _CONTAINER_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]+", re.M)
 _DEEP_PREFIX_COLUMNS = 18
-# A line starting with 18 prefix characters, or with a tab among them (a tab may count as 4 columns).
-_MAYBE_DEEP_PREFIX = re.compile(r"^[ >*+\-.)0-9]{18}|^[ >*+\-.)0-9]*\t", re.M)
+# A line starting with 18 prefix characters, or with 5 or more and a tab among them (a tab
+# counts as up to 4 columns, so fewer than 5 characters never reach 18).
+_MAYBE_DEEP_PREFIX = re.compile(r"^[ >*+\-.)0-9]{18}|^(?=[ >*+\-.)0-9]*\t)[ \t>*+\-.)0-9]{5}", re.M)
 
 
 def _could_nest_deeply(text: str) -> bool:
@@ -190,9 +191,16 @@ def table_of_contents(html: str) -> list[tuple[int, str, str]]:
     ]
 
 
-def reading_minutes(html: str) -> int:
-    """Estimated reading time of rendered HTML, at least one minute."""
-    words = len(_TAG.sub(" ", html).split())
+_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]+>")  # link targets and HTML tags
+
+
+def reading_minutes(markdown: str) -> int:
+    """Estimated reading time of a Markdown body, at least one minute.
+
+    Counted on the Markdown, not the HTML: a list of posts shows each one's reading
+    time without rendering (or loading) any of them.
+    """
+    words = len(_NOT_READ.sub(" ", markdown).split())
     return max(1, round(words / WORDS_PER_MINUTE))
 
 

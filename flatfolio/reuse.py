@@ -23,6 +23,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from .cache import make_cache_folder
 from .content import Site
 
 RECORD_FOLDER = "builds"
@@ -136,9 +137,7 @@ def save_record(cache_root: Path | None, out: Path, pages: dict[str, PageRecord]
     file = record_file(cache_root, out)
     temp = file.with_suffix(".tmp")
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if not (cache_root / ".gitignore").exists():
-            (cache_root / ".gitignore").write_text("# flatfolio's caches: safe to delete\n*\n")
+        make_cache_folder(cache_root, file.parent)
         data = {"version": RECORD_VERSION, "pages": {url: vars(page) for url, page in sorted(pages.items())}}
         temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
         os.replace(temp, file)

@@ -2,8 +2,10 @@
 
 import hashlib
 import os
+import pickle
 import re
-from functools import cached_property
+import sys
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -11,6 +13,7 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
+from .cache import make_cache_folder, renderer_fingerprint
 from .problems import Problem
 from .render import nesting_overflow, render_markdown
 from .text import has_control_chars, strip_control_chars
@@ -81,8 +84,12 @@ def _is_ignored(name: str) -> bool:
     return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or not name.endswith(EXTENSIONS)
 
 
-def parse_source(source: str, data: bytes) -> SourceFile:
-    """Decode a file and split its `---` front matter from its Markdown body."""
+def parse_source(source: str, data: bytes, remembered: "ParsedMemo | None" = None) -> SourceFile:
+    """Decode a file and split its `---` front matter from its Markdown body.
+
+    `remembered` holds what reading the front matter of each file version found, so
+    a file parsed in an earlier run skips YAML and the nesting check.
+    """
     problems: list[Problem] = []
     try:
         text = data.decode("utf-8-sig")  # a BOM is tolerated and dropped
@@ -108,11 +115,23 @@ def parse_source(source: str, data: bytes) -> SourceFile:
     meta_text = rest[: closing.start()]
     body = rest[closing.end() :].removeprefix("\n")
     body_line = meta_text.count("\n") + 3
+    key = hashlib.blake2b(source.encode("utf-8", "surrogatepass") + b"\0" + data, digest_size=16).digest()
+    found = remembered.get(key) if remembered is not None else None
+    if found is None:
+        found = _read_front_matter(source, meta_text, body, body_line)
+        if remembered is not None:
+            remembered.put(key, found)
+    meta, more_problems, key_lines = found
+    return SourceFile(source, meta, body, body_line, problems + more_problems, key_lines, meta_text)
+
+
+def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
+    """The costly part of parsing: (front matter, problems, line of each key)."""
+    problems = []
     overflow = nesting_overflow(body)
     if overflow is not None:
         message = "lists or quotes nested too deeply (over 9 lists or 19 quotes); the rest of the file would be lost"
         problems.append(Problem(source, "markdown", message, body_line + overflow))
-
     try:
         meta = _clean_strings(yaml.load(meta_text, Loader=_FrontMatterLoader), {})
     except RecursionError:
@@ -136,7 +155,7 @@ def parse_source(source: str, data: bytes) -> SourceFile:
         for number, line in enumerate(meta_text.split("\n"))
         if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
     }
-    return SourceFile(source, meta, body, body_line, problems, key_lines, meta_text)
+    return meta, problems, key_lines
 
 
 def _clean_strings(value, done: dict):
@@ -157,12 +176,76 @@ def _clean_strings(value, done: dict):
     return done[id(value)]
 
 
+@cache
+def _parser_fingerprint() -> str:
+    """A hash of what decides the parse of given bytes: our parsing code, PyYAML, Python (for pickle)."""
+    digest = hashlib.blake2b(renderer_fingerprint().encode(), digest_size=8)
+    for module in ("sources.py", "problems.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    digest.update(f"{yaml.__version__} {sys.version}".encode())
+    return digest.hexdigest()
+
+
+class ParsedMemo:
+    """What parsing found for each file version, kept in `.cache/parsed/` for the next run.
+
+    Only versions seen by the latest walk are kept, so deleted and edited files drop out.
+    """
+
+    def __init__(self, cache_root: Path | None, name: str):
+        self.file = cache_root / "parsed" / f"{_parser_fingerprint()}-{name}.pickle" if cache_root else None
+        self.name = name
+        self._known: dict | None = None
+        self._seen: dict = {}
+
+    def _load(self) -> dict:
+        if self._known is None:
+            self._known = {}
+            try:
+                with open(self.file, "rb") as handle:
+                    known = pickle.load(handle)  # our own cache folder, written below
+                self._known = known if isinstance(known, dict) else {}
+            except Exception:  # noqa: BLE001 -- missing, unreadable or from another version: parse again
+                pass
+        return self._known
+
+    def get(self, key: bytes):
+        found = self._load().get(key)
+        if found is not None:
+            self._seen[key] = found
+        return found
+
+    def put(self, key: bytes, found) -> None:
+        self._seen[key] = found
+
+    def save(self) -> None:
+        """End a walk: keep what it saw, on disk when that changed."""
+        seen, self._seen = self._seen, {}
+        if seen.keys() == self._load().keys():
+            return
+        self._known = seen
+        if self.file is None:
+            return
+        try:
+            make_cache_folder(self.file.parent.parent, self.file.parent)
+            for old in self.file.parent.glob(f"*-{self.name}.pickle"):
+                if old != self.file:  # from an older flatfolio or PyYAML
+                    old.unlink(missing_ok=True)
+            temp = self.file.with_suffix(".tmp")
+            temp.write_bytes(pickle.dumps(seen, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temp, self.file)
+        except OSError:
+            return  # no cache: the next run parses again
+
+
 class SourceFolder(FlatPages):
     """Flask-FlatPages kept thin: strict front matter, and problems kept per file, never raised.
 
     FlatPages' own loader guesses where unfenced front matter ends and raises on the
     first bad file; a site generator must instead report every bad file at once.
     """
+
+    memo: ParsedMemo | None = None  # set by the ContentState that owns the folder
 
     @cached_property
     def _pages(self) -> dict[str, SourceFile]:
@@ -172,6 +255,8 @@ class SourceFolder(FlatPages):
         for file, rel in _walk(root):
             source = f"{label}/{rel}"
             pages[source] = self._load(file, source, root)
+        if self.memo is not None:
+            self.memo.save()
         return pages
 
     def _load(self, file: Path, source: str, root: Path) -> SourceFile:
@@ -186,7 +271,7 @@ class SourceFolder(FlatPages):
             cached = self._file_cache.get(source)
             if cached and cached[1] == signature:
                 return cached[0]
-            page = parse_source(source, file.read_bytes())
+            page = parse_source(source, file.read_bytes(), self.memo)
             page.html_renderer = self._smart_html_renderer(self.config("html_renderer"))
         except OSError as error:
             return SourceFile(source, {}, "", 1, [Problem(source, "file", f"cannot read: {error.strerror or error}")])

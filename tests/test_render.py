@@ -2,7 +2,7 @@
 
 import pytest
 
-from flatfolio.render import code_css, first_paragraph_text, nesting_overflow, render_markdown
+from flatfolio.render import code_css, first_paragraph_text, nesting_overflow, reading_minutes, render_markdown
 
 
 def test_commonmark_and_gfm_extensions():
@@ -75,3 +75,11 @@ def test_code_css_has_complete_light_and_dark_themes():
 )
 def test_nesting_beyond_markdown_its_limit_is_found(text, line):
     assert nesting_overflow(text) == line
+
+
+def test_reading_minutes_count_the_words_a_reader_reads():
+    assert reading_minutes("") == 1
+    assert reading_minutes("word " * 460) == 2
+    # Link targets and HTML tags are not read: the same two minutes.
+    linked = "[word](https://example.com/a/very/long/address/that/is/not/read) " * 460
+    assert reading_minutes(linked + '<img src="x.png" alt="">') == 2
