@@ -504,6 +504,7 @@ class ContentState:
         self._watcher: ContentWatcher | None = None  # made on first use by the dev server
         self.pinned: Site | None = None  # set while freezing: no change checks per page
         self._served: tuple[Site | None, dict] = (None, {})
+        self.built_urls: dict[tuple, str] = {}  # see views.built_url; routes never change
         self._config_cache = (None, None, [])
 
     def _config_signature(self):

@@ -48,9 +48,27 @@ def base_url() -> str:
     return current_app.config.get("BASE_URL") or current_site().config.base_url
 
 
+def built_url(endpoint: str, **values) -> str:
+    """url_for, each distinct call built once per app and serving root.
+
+    Page after page links the same nav, tags and posts: building each URL once
+    saves a good part of rendering a page.
+    """
+    try:
+        key = (request.url_root, endpoint, *sorted(values.items()))
+        hash(key)
+    except TypeError:  # an unhashable value: build it every time
+        return url_for(endpoint, **values)
+    built = current_app.extensions["flatfolio"].built_urls
+    url = built.get(key)
+    if url is None:
+        url = built[key] = url_for(endpoint, **values)
+    return url
+
+
 def absolute_url(endpoint: str, **values) -> str:
     """The public absolute URL of an endpoint, built from the configured base URL."""
-    path = url_for(endpoint, **values)[len(request.script_root) :]
+    path = built_url(endpoint, **values)[len(request.script_root) :]
     return base_url() + path.lstrip("/")
 
 
@@ -249,7 +267,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ContentProblems, content_problems)
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals.update(
-        absolute_url=absolute_url, site_link=site_link, post_url=post_url,
+        url_for=built_url, absolute_url=absolute_url, site_link=site_link, post_url=post_url,
         person_data=person_data, posting_data=posting_data,
     )  # fmt: skip
 
