@@ -1,5 +1,6 @@
 """Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates."""
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -9,6 +10,8 @@ from feedgen.feed import FeedGenerator
 from .content import Post, Site
 
 FEED_SIZE = 20
+_CODE_BLOCK = re.compile(r'<pre class="code[^"]*"[^>]*>.*?</pre>', re.S)  # as render.highlight_code writes them
+_SET_ASIDE = re.compile(r'<pre data-set-aside="(\d+)"></pre>')
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -28,10 +31,21 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
             return site_url + link.lstrip("/")
         return urljoin(page_url, link)
 
-    wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
+    # Code blocks are most of a post's elements and hold no links: parsing them is
+    # wasted work, so they wait outside (as placeholders) while the rest is rewritten.
+    set_aside: list[str] = []
+
+    def set_aside_block(match: re.Match) -> str:
+        block = match.group(0)
+        if "href=" in block or "src=" in block:  # raw HTML inside, or code about links: parse it
+            return block
+        set_aside.append(block)
+        return f'<pre data-set-aside="{len(set_aside) - 1}"></pre>'
+
+    wrapper = lxml.html.fragment_fromstring(_CODE_BLOCK.sub(set_aside_block, html), create_parent="div")
     wrapper.rewrite_links(resolve, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in wrapper)
-    return inner
+    return _SET_ASIDE.sub(lambda match: set_aside[int(match.group(1))], inner)
 
 
 def build_feed(

@@ -17,6 +17,7 @@ from .render import render_markdown
 
 # Below this many texts, starting worker processes costs more than it saves.
 MIN_PARALLEL = 16
+MAX_CHUNK = 8  # texts per hand-out to a worker
 
 
 def cpu_count() -> int:
@@ -41,7 +42,8 @@ def prerender(cache: RenderCache, texts, base_path: str, workers: int | None = N
     workers = min(workers or cpu_count(), len(missing))
     if len(missing) < MIN_PARALLEL or workers < 2:
         return 0  # rendered on demand instead, as each page is frozen
-    chunk = max(1, len(missing) // (workers * 8))
+    # Small chunks: the last one decides when the slowest core finishes.
+    chunk = max(1, min(MAX_CHUNK, len(missing) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         rendered = pool.map(render_markdown, missing, repeat(base_path), chunksize=chunk)
         for text, html in zip(missing, rendered, strict=True):

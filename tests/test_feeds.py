@@ -109,3 +109,20 @@ def test_control_characters_do_not_break_feeds(site_root, write, tmp_path):
     parsed = feedparser.parse((out / "feed.xml").read_bytes())
     assert parsed.bozo == 0
     assert parsed.entries[0].title == "Bell title"
+
+
+def test_code_blocks_pass_through_unchanged_and_links_around_them_become_absolute():
+    from flatfolio.feeds import absolute_links
+    from flatfolio.render import render_markdown
+
+    html = render_markdown(
+        'See [the post](../other/).\n\n```python\nprint("<a href=x>")  # text about a link\n```\n\n'
+        "```go\nfunc main() {}\n```\n\n"
+        '<pre class="code"><a href="/raw/">raw HTML in a pre</a></pre>\n'
+    )
+    out = absolute_links(html, "https://example.com/blog/this/", "https://example.com/", "")
+    assert 'href="https://example.com/blog/other/"' in out
+    assert 'href="https://example.com/raw/"' in out
+    go_block = html[html.index('<pre class="code highlight" data-lang="go"') :].split("</pre>")[0]
+    assert go_block in out  # byte for byte
+    assert "print" in out and "set-aside" not in out
