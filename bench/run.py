@@ -134,7 +134,9 @@ class Flatfolio(Tool):
         self.out = self.work / "out"
 
     def env(self):
-        return {"FLASK_SITE_ROOT": str(self.site), "PYTHONDONTWRITEBYTECODE": "1"}
+        # Python's default, as on an author's machine (some CI images turn it off): flatfolio's
+        # bytecode is cached after the first run, as pip did for the installed peers at install.
+        return {"FLASK_SITE_ROOT": str(self.site), "PYTHONDONTWRITEBYTECODE": ""}
 
     def clean(self):
         shutil.rmtree(self.site / ".cache", ignore_errors=True)

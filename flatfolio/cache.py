@@ -13,6 +13,8 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
 CACHE_FOLDER = ".cache"  # in the site folder; git-ignored, never part of a build
 # Everything rendering depends on besides the Markdown text itself.
 RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml")
@@ -123,5 +125,37 @@ class RenderCache:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(html.encode("utf-8", "surrogatepass"))
             os.replace(temp, file)
+        except OSError:
+            return
+
+
+class TemplateCache(FileSystemBytecodeCache):
+    """Jinja's compiled templates, in `.cache/templates/`: a process skips compiling them.
+
+    Jinja keys each by the template's name and source and checks its own version;
+    a cache folder that cannot be written just means compiling every time.
+    """
+
+    def __init__(self, cache_root: Path, environment):
+        self.cache_root = cache_root
+        # Jinja's key leaves out the environment's syntax options, which change the compiled code.
+        options = (
+            version("jinja2"), environment.trim_blocks, environment.lstrip_blocks,
+            environment.keep_trailing_newline, environment.newline_sequence, sorted(environment.extensions),
+            [environment.autoescape(name) if callable(environment.autoescape) else environment.autoescape
+             for name in ("a.html", "a.xml", "a.txt")],
+        )  # fmt: skip
+        super().__init__(str(cache_root / "templates" / cache_key(repr(options))[:16]))
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            return  # not there or not readable: compiled as usual
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            make_cache_folder(self.cache_root, Path(self.directory))
+            super().dump_bytecode(bucket)
         except OSError:
             return

@@ -101,12 +101,14 @@ BASE_URL = click.option(
 def freeze_command(out: Path | None, base_url: str | None, quiet: bool):
     """Build the static site.
 
-    Validates all content first, builds into a fresh folder beside the destination
-    and swaps it in only when the whole build succeeded: a failed freeze leaves the
-    previous build as it was. Refuses a non-empty destination that flatfolio did not
-    build. Drafts and scheduled posts are never included. Shows progress on stderr
-    (a bar on a terminal, a line per page otherwise) and ends with one summary line:
-    pages, posts, files, bytes, seconds.
+    Validates all content first, builds into a separate folder and swaps it in only
+    when the whole build succeeded: a failed freeze leaves the previous build as it
+    was. Makes again only the files whose content, templates or settings changed
+    (the rest are linked from the previous build; the cache is in <site>/.cache/,
+    safe to delete). Refuses a non-empty destination that flatfolio did not build.
+    Drafts and scheduled posts are never included. Shows progress on stderr (a bar
+    on a terminal, a line per page otherwise) and ends with one summary line:
+    pages, posts, files (unchanged ones), bytes, seconds.
 
     Exit status: 0 built; 1 content errors (listed as path:line: field: problem);
     2 usage errors; 3 the build could not be made (destination refused, broken link).

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .cache import CACHE_FOLDER, RenderCache
+from .cache import CACHE_FOLDER, RenderCache, TemplateCache
 from .config import SiteConfig, load_config
 from .problems import Problem
 from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
@@ -497,6 +497,8 @@ class ContentState:
         app.config.setdefault("RENDER_CACHE", True)
         cache_root = site_root / CACHE_FOLDER if app.config["RENDER_CACHE"] else None
         self.render_cache = RenderCache(cache_root)
+        if cache_root is not None:
+            app.jinja_env.bytecode_cache = TemplateCache(cache_root, app.jinja_env)
         for name, folder in self.folders.items():
             folder.memo = ParsedMemo(cache_root, name)
         self._site: Site | None = None

@@ -1,13 +1,16 @@
 """Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates."""
 
+from __future__ import annotations
+
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import lxml.html
-from feedgen.feed import FeedGenerator
-
 from .content import Post, Site
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 FEED_SIZE = 20
 _CODE_BLOCK = re.compile(r'<pre class="code[^"]*"[^>]*>.*?</pre>', re.S)  # as render.highlight_code writes them
@@ -42,6 +45,8 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
         set_aside.append(block)
         return f'<pre data-set-aside="{len(set_aside) - 1}"></pre>'
 
+    import lxml.html  # imported on first use: a build whose feeds are all unchanged never needs it
+
     wrapper = lxml.html.fragment_fromstring(_CODE_BLOCK.sub(set_aside_block, html), create_parent="div")
     wrapper.rewrite_links(resolve, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in wrapper)
@@ -56,6 +61,8 @@ def build_feed(
     With a `cache` (a RenderCache), each post's absolute-link HTML is computed once,
     not once per feed it appears in (the main feeds and up to one per tag).
     """
+    from feedgen.feed import FeedGenerator  # imported on first use, like lxml
+
     config = site.config
     posts = posts[:FEED_SIZE]
     feed = FeedGenerator()

@@ -246,6 +246,8 @@ def _freeze_into(
             forced = app.config.get("FREEZE_PROCESSES")
             parts = (int(forced) if forced else min(cpu_count(), MAX_PROCESSES)) if _can_fork() else 1
             if parts > 1 and (len(urls) - len(reused) >= MIN_PARALLEL_PAGES or forced):
+                for name in app.jinja_env.list_templates():
+                    app.jinja_env.get_template(name)  # compiled once here, not once per forked process
                 made = _freeze_in_processes(app, parts, reused, progress)
             else:
                 freezer = SiteFreezer(app, skip=reused)

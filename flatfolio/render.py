@@ -1,45 +1,54 @@
-"""Rendering: Markdown (markdown-it-py) to HTML, code highlighted by Pygments."""
+"""Rendering: Markdown (markdown-it-py) to HTML, code highlighted by Pygments.
+
+markdown-it and Pygments are imported on first use: a dev server or a build that
+finds every post in the render cache never loads them.
+"""
+
+from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
 from html import escape, unescape
-
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore, normalize
-from markdown_it.rules_core import block as parse_blocks
-from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+from typing import TYPE_CHECKING
 
 from .text import slugify
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
 
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "github-dark"
 CODE_CSS_SCOPE = ".highlight"
 
-_FORMATTER = HtmlFormatter(nowrap=True)
-
 
 @cache
 def _lexer(language: str):
     """The Pygments lexer for a fence's language name, or None when unknown."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(language, stripnl=False, ensurenl=True)
     except ClassNotFound:
         return None
 
 
+@cache
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
+
+
 def highlight_code(code: str, language: str, _attrs) -> str:
     """Highlight a fenced block; unknown or missing languages stay plain escaped text."""
+    from pygments import highlight
+
     lexer = _lexer(language.lower()) if language else None
     if lexer is None:
         return f'<pre class="code" tabindex="0"><code>{escape(code, quote=False)}</code></pre>'
-    body = highlight(code, lexer, _FORMATTER)
+    body = highlight(code, lexer, _formatter())
     lang = escape(language.lower())
     return (
         f'<pre class="code highlight" data-lang="{lang}" tabindex="0">'
@@ -73,6 +82,8 @@ def _focusable_scrollers(state: StateCore) -> None:
 
 def _heading_permalinks(state: StateCore) -> None:
     """Append a labelled `#` link to each h2-h4, so readers can link to a section."""
+    from markdown_it.token import Token
+
     tokens = state.tokens
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4") or not token.attrGet("id"):
@@ -98,6 +109,11 @@ def _alignment_classes(state: StateCore) -> None:
 
 def make_markdown() -> MarkdownIt:
     """A CommonMark renderer with the GFM extensions authors expect from GitHub."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
@@ -152,6 +168,9 @@ def nesting_overflow(text: str) -> int | None:
     """
     if not _could_nest_deeply(text):
         return None
+    from markdown_it.rules_core import StateCore, normalize
+    from markdown_it.rules_core import block as parse_blocks
+
     md = _markdown()
     state = StateCore(text, md, {})
     normalize(state)
@@ -209,6 +228,8 @@ def code_css() -> str:
 
     Each theme is complete on its own, so no light-only rule leaks into dark mode.
     """
+    from pygments.formatters import HtmlFormatter
+
     blocks = []
     for scheme, style in (("light", LIGHT_CODE_STYLE), ("dark", DARK_CODE_STYLE)):
         rules = HtmlFormatter(style=style).get_style_defs(CODE_CSS_SCOPE)

@@ -161,3 +161,24 @@ def test_pages_in_new_folders_and_deleted_posts_show_on_the_next_request(client,
     assert b"Setup guide" in client.get("/guides/setup/").data
     write({"posts/2024-02-20-second-post.md": None})
     assert client.get("/blog/second-post/").status_code == 404
+
+
+def test_compiled_templates_are_kept_and_keyed_by_the_syntax_options(site_root):
+    first = create_app({"SITE_ROOT": str(site_root)})
+    page = first.test_client().get("/blog/first-post/").data
+    folders = sorted((site_root / ".cache" / "templates").iterdir())
+    assert len(folders) == 1 and any(folders[0].iterdir()), "compiled templates are kept"
+    again = create_app({"SITE_ROOT": str(site_root)})
+    assert again.test_client().get("/blog/first-post/").data == page
+    other = create_app({"SITE_ROOT": str(site_root)})
+    other.jinja_env.trim_blocks = False
+    other.jinja_env.bytecode_cache = type(other.jinja_env.bytecode_cache)(site_root / ".cache", other.jinja_env)
+    other.test_client().get("/blog/first-post/")
+    assert len(list((site_root / ".cache" / "templates").iterdir())) == 2  # never the other options' code
+
+
+def test_unwritable_template_cache_still_renders(site_root):
+    (site_root / ".cache").mkdir()
+    (site_root / ".cache" / "templates").write_text("not a folder")
+    client = create_app({"SITE_ROOT": str(site_root)}).test_client()
+    assert client.get("/blog/first-post/").status_code == 200
