@@ -8,6 +8,7 @@ changed post, base path, library version or rendering code simply misses.
 
 import hashlib
 import os
+import shutil
 import tempfile
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -93,6 +94,14 @@ class RenderCache:
         if hand_over:
             self._handed_over[key] = html
         self._write(key, html)
+
+    def prune_other_versions(self) -> None:
+        """Delete what older renderers (other library versions or rendering code) left: no key can reach it."""
+        if self.folder is None or not self.folder.parent.is_dir():
+            return
+        for folder in self.folder.parent.iterdir():
+            if folder != self.folder:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def memo(self, compute, *parts: str) -> str:
         """`compute(*parts)`, a pure function of its text arguments, stored on disk."""

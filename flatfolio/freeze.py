@@ -180,6 +180,7 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     for page in pages.values():
         page.stat = reuse.file_stat(out / page.file)
     reuse.save_record(cache_root, out, pages)
+    state.render_cache.prune_other_versions()
     sizes = [(out / name).stat().st_size for name in made]
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),

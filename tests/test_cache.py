@@ -182,3 +182,12 @@ def test_unwritable_template_cache_still_renders(site_root):
     (site_root / ".cache" / "templates").write_text("not a folder")
     client = create_app({"SITE_ROOT": str(site_root)}).test_client()
     assert client.get("/blog/first-post/").status_code == 200
+
+
+def test_a_freeze_removes_what_older_renderers_left(site_root, tmp_path):
+    old = site_root / ".cache" / "render" / "0123456789abcdef"
+    old.mkdir(parents=True)
+    (old / "stale.html").write_text("<p>from an older flatfolio</p>")
+    freeze(site_root, tmp_path / "out")
+    assert not old.exists()
+    assert cache_files(site_root), "the current renderer's entries stay"
