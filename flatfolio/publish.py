@@ -120,7 +120,9 @@ def commit_build(git_dir: Path, build: Path, tip: str | None, message: str, scra
     """
     env = {"GIT_INDEX_FILE": str(scratch / "index"), "GIT_WORK_TREE": str(build)}
     # --force: the author's ignore rules (info/exclude, core.excludesFile) must not drop build files.
-    _checked(_git(*_ADD_SETTINGS, "add", "--all", "--force", ".", git_dir=git_dir, env=env, cwd=build), "git add")
+    # The manifest marks the folder as a flatfolio build; it is not part of the site.
+    add = ("add", "--all", "--force", "--", ".", f":(exclude){MANIFEST}")
+    _checked(_git(*_ADD_SETTINGS, *add, git_dir=git_dir, env=env, cwd=build), "git add")
     tree = _checked(_git("write-tree", git_dir=git_dir, env=env), "git write-tree")
     if tip and _checked(_git("rev-parse", f"{tip}^{{tree}}", git_dir=git_dir), "git rev-parse") == tree:
         return None
@@ -152,9 +154,11 @@ def publish_site(
             git_dir = scratch / "repo.git"
             _checked(_git("init", "--quiet", "--bare", str(git_dir)), "git init")
         tip = remote_tip(git_dir, remote, branch)  # fail fast, before building, if unreachable
-        report = freeze_site(app, scratch / "build", base_url, progress)
+        # With the cache on, the build is kept in it: the next publish remakes only what changed.
+        cache_root = app.extensions["flatfolio"].render_cache.root
+        build_folder = cache_root / "publish" / "build" if cache_root is not None else scratch / "build"
+        report = freeze_site(app, build_folder, base_url, progress)
         build = report.destination
-        (build / MANIFEST).unlink()  # marks build folders for freeze; not part of the site
         if tip:
             fetch = _git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"refs/heads/{branch}",
                          git_dir=git_dir)  # fmt: skip

@@ -143,6 +143,21 @@ def test_unchanged_site_makes_no_new_commit_and_changes_fast_forward(repo, remot
     assert b"Rewritten." in branch_tree(remote)["about/index.html"]
 
 
+def test_a_publish_after_an_edit_remakes_only_what_changed_and_equals_a_fresh_build(repo, remote, git_env, tmp_path):
+    assert publish(repo, env=git_env).returncode == 0
+    kept = repo / ".cache" / "publish" / "build"
+    unchanged = (kept / "blog" / "first-post" / "index.html").stat().st_ino
+    about = repo / "pages" / "about.md"
+    about.write_text(about.read_text() + "\nOne more line.\n")  # the body only: other pages stay
+    assert publish(repo, env=git_env).returncode == 0
+    assert (kept / "blog" / "first-post" / "index.html").stat().st_ino == unchanged  # reused, not made again
+    fresh = tmp_path / "fresh"
+    freeze_site(create_app({"SITE_ROOT": str(repo), "RENDER_CACHE": False}), fresh)
+    expected = read_tree(fresh)
+    del expected[MANIFEST]
+    assert branch_tree(remote) == expected
+
+
 def test_unreachable_remote_fails_clearly(repo, tmp_path, git_env):
     result = publish(repo, "--remote", str(tmp_path / "missing.git"), env=git_env)
     assert result.returncode == 4
