@@ -1,7 +1,7 @@
 """The dev server's page cache: without --debug, each page is rendered once per content snapshot.
 
-Without --debug Jinja never reloads templates, so a served page can only change when
-the content does: responses are kept with the Site snapshot they were made from and
+Without --debug (and TEMPLATES_AUTO_RELOAD) Jinja never reloads templates, so a served
+page can only change when the content does: responses are kept with the Site snapshot they were made from and
 dropped with it. With --debug (templates reload, live reload injects its script) and
 while freezing (each URL is made once, and must record what it is made from) nothing
 is kept.
@@ -12,7 +12,8 @@ from flask import Flask, Response, current_app, request
 
 def _enabled() -> bool:
     state = current_app.extensions["flatfolio"]
-    return request.method == "GET" and not current_app.debug and state.pinned is None
+    reloading = current_app.debug or current_app.jinja_env.auto_reload  # templates may change under us
+    return request.method == "GET" and not reloading and state.pinned is None
 
 
 def serve_cached() -> Response | None:

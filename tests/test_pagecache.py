@@ -48,3 +48,10 @@ def test_nothing_is_kept_with_debug(make_app, renders):
     client.get("/blog/first-post/")
     client.get("/blog/first-post/")
     assert renders == ["post.html", "post.html"]
+
+
+def test_nothing_is_kept_when_templates_reload(make_app, renders):
+    client = make_app(TEMPLATES_AUTO_RELOAD=True).test_client()
+    client.get("/blog/first-post/")
+    client.get("/blog/first-post/")
+    assert renders == ["post.html", "post.html"]
