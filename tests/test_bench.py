@@ -22,3 +22,22 @@ def test_bench_writes_a_results_table(tmp_path):
     assert re.search(r"^\| 12 \| peak RSS \(largest process\) \| \d+ MB \|$", table, re.M), table
     # The benchmark edits its own copy of the templates, never the repository's.
     assert "bench edit" not in (PROJECT_ROOT / "templates" / "base.html").read_text()
+
+
+def test_future_corpus_dates_move_into_the_past_in_order(tmp_path):
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from run import publish_every_post
+    finally:
+        sys.path.pop(0)
+    dates = ["2016-01-01T09:00:00Z", "2020-05-01T10:00:00Z", "2999-01-01T00:00:00Z"]
+    for index, date in enumerate(dates):
+        (tmp_path / f"{index:05d}-post.md").write_text(f"---\ntitle: Post {index}\ndate: {date}\n---\nBody.\n")
+    publish_every_post(tmp_path)
+    moved = [re.search(r"^date: (\S+)$", path.read_text(), re.M).group(1) for path in sorted(tmp_path.glob("*.md"))]
+    assert moved == sorted(moved) and moved[-1] < "2999" and moved[0] == dates[0]
+    past = tmp_path / "past"
+    past.mkdir()
+    (past / "00000-old.md").write_text("---\ntitle: Old\ndate: 2016-01-01T09:00:00Z\n---\nBody.\n")
+    publish_every_post(past)
+    assert "date: 2016-01-01T09:00:00Z" in (past / "00000-old.md").read_text()  # all past: untouched
