@@ -33,6 +33,7 @@ MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder a
 GENERATED_ENDPOINTS = {"post", "tag", "tag_feed", "blog_page", "page"}
 # Two patterns with a literal start scan far faster than one `(?:href|src)=` alternation.
 _LINKS = (re.compile(r'href="([^"]*)"'), re.compile(r'src="([^"]*)"'))
+_PLAIN_PATH = re.compile(r"[^:?#%&]*")  # no scheme, query, fragment, escape or entity
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4
 
@@ -383,9 +384,10 @@ def _write_extras(build: Path, cname: str) -> set[str]:
 
 def _files(root: Path):
     """Relative POSIX paths of all files below `root`."""
+    prefix = len(str(root)) + 1
     for folder, _, names in os.walk(root):
         for name in names:
-            yield Path(folder, name).relative_to(root).as_posix()
+            yield os.path.join(folder, name)[prefix:]
 
 
 def page_links(html: str) -> list[str]:
@@ -403,7 +405,7 @@ def broken_links(
     """
     files = files if files is not None else set(_files(build))  # then each link is a set lookup, not a stat
     checked: dict[tuple[str, str], bool] = {}  # (link, page folder) -> resolves; nav links repeat on every page
-    relative: dict[str, bool] = {}
+    parsed: dict[str, tuple[bool, str] | None] = {}  # link -> its path, parsed once however many pages hold it
     broken = []
     for name in sorted(files):
         if not name.endswith(".html"):
@@ -413,34 +415,40 @@ def broken_links(
         if links is None:
             links = page_links((build / name).read_text(encoding="utf-8"))
         for link in links:
+            if link not in parsed:
+                parsed[link] = _link_path(link)
+            if parsed[link] is None:
+                continue  # another site, or this page (#anchor, ?query)
+            relative, path = parsed[link]
             # Relative links depend on the page's folder; others resolve the same from any page.
-            if link not in relative:
-                relative[link] = _is_relative(link)
-            key = (link, page_dir if relative[link] else "")
+            key = (link, page_dir if relative else "")
             resolves = checked.get(key)
             if resolves is None:
-                target = _target_file(link, page_dir, base_path)
+                target = _target_file(path, relative, page_dir, base_path)
                 target = os.path.normpath(target) if target else target  # "a/../b" as the filesystem sees it
-                resolves = target is None or target != "" and (target in files or f"{target}/index.html" in files)
+                resolves = target != "" and (target in files or f"{target}/index.html" in files)
                 checked[key] = resolves
             if not resolves:
                 broken.append(f"{name}: {link}")
     return broken
 
 
-def _is_relative(link: str) -> bool:
-    """A link whose target depends on the page it is on (`../x/`, `x.png`), not `/x/` or `https://`."""
-    parts = urlsplit(link)
-    return not (parts.scheme or parts.netloc or parts.path.startswith("/"))
-
-
-def _target_file(link: str, page_dir: str, base_path: str) -> str | None:
-    """The built file a link needs, relative to the build root; None for outside links."""
+def _link_path(link: str) -> tuple[bool, str] | None:
+    """(relative?, unquoted path) of a link inside the site; None for outside links and bare fragments."""
+    if not link or link.startswith("#"):
+        return None
+    if not link.startswith("//") and _PLAIN_PATH.fullmatch(link):  # most links: nothing to split or unquote
+        return (not link.startswith("/"), link)
     parts = urlsplit(link.replace("&amp;", "&"))
     if parts.scheme or parts.netloc or not parts.path:
         return None
     path = unquote(parts.path)
-    if path.startswith("/"):
+    return (not path.startswith("/"), path)
+
+
+def _target_file(path: str, relative: bool, page_dir: str, base_path: str) -> str:
+    """The built file a link's path needs, relative to the build root ("" when it cannot be in the build)."""
+    if not relative:
         if base_path and not (path + "/").startswith(base_path + "/"):
             return ""  # root-relative but outside the base path: broken at a sub-path
         path = path[len(base_path) :]

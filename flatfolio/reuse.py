@@ -111,9 +111,9 @@ def spare_folder(cache_root: Path | None, out: Path) -> Path | None:
     return None if cache_root is None else record_file(cache_root, out).with_suffix(".spare")
 
 
-def file_stat(path: Path) -> tuple[int, int, int]:
+def file_stat(path: Path | str) -> tuple[int, int, int]:
     """(inode, size, mtime_ns): changes whenever the file is replaced or rewritten."""
-    stat = path.stat()
+    stat = os.stat(path)
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
@@ -158,12 +158,13 @@ def forget_record(cache_root: Path | None, out: Path) -> None:
 def reusable(previous: dict[str, PageRecord], urls, build: str, site: Site, out: Path) -> dict[str, PageRecord]:
     """The URLs among `urls` whose file in `out` can be reused as it is, with their records."""
     found = {}
+    root = str(out)
     for url in urls:
         page = previous.get(url)
         if page is None or page_key(build, url, page.uses, site) != page.key:
             continue
         try:
-            if file_stat(out / page.file) == page.stat:
+            if file_stat(os.path.join(root, page.file)) == page.stat:
                 found[url] = page
         except OSError:
             continue

@@ -259,19 +259,21 @@ class SourceFolder(FlatPages):
             self.memo.save()
         return pages
 
-    def _load(self, file: Path, source: str, root: Path) -> SourceFile:
+    def _load(self, file: str, source: str, root: Path) -> SourceFile:
         """Read one file, reusing the parsed result while its size and mtime are unchanged."""
         try:
-            if file.is_symlink() and not file.resolve().is_relative_to(root.resolve()):
+            if os.path.islink(file) and not Path(file).resolve().is_relative_to(root.resolve()):
                 return SourceFile(
                     source, {}, "", 1, [Problem(source, "file", "symlink points outside the content folder")]
                 )
-            stat = file.stat()
+            stat = os.stat(file)
             signature = (stat.st_mtime_ns, stat.st_size)
             cached = self._file_cache.get(source)
             if cached and cached[1] == signature:
                 return cached[0]
-            page = parse_source(source, file.read_bytes(), self.memo)
+            with open(file, "rb") as handle:
+                data = handle.read()
+            page = parse_source(source, data, self.memo)
             page.html_renderer = self._smart_html_renderer(self.config("html_renderer"))
         except OSError as error:
             return SourceFile(source, {}, "", 1, [Problem(source, "file", f"cannot read: {error.strerror or error}")])
@@ -283,9 +285,10 @@ def _walk(root: Path):
     """Yield (path, relative name) of every content file below `root`, sorted, links not followed."""
     if not root.is_dir():
         return
+    prefix = len(str(root)) + 1
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not _is_ignored(name):
-                path = Path(folder, name)
-                yield path, path.relative_to(root).as_posix()
+                path = os.path.join(folder, name)
+                yield path, path[prefix:].replace(os.sep, "/")
