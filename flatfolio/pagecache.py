@@ -21,7 +21,7 @@ def serve_cached() -> Response | None:
     if not _enabled():
         return None
     state = current_app.extensions["flatfolio"]
-    kept = state.served_pages(state.site()).get(request.full_path)
+    kept = state.served_pages(state.site()).get(request.path)
     if kept is None:
         return None
     body, status, headers = kept
@@ -33,8 +33,8 @@ def keep(response: Response) -> Response:
     if _enabled() and response.status_code == 200 and not response.direct_passthrough:
         state = current_app.extensions["flatfolio"]
         pages = state.served_pages(state.site())
-        if request.full_path not in pages:
-            pages[request.full_path] = (response.get_data(), response.status, list(response.headers))
+        if request.path not in pages:  # by path: no view reads the query string, so ?x=1 adds no entry
+            pages[request.path] = (response.get_data(), response.status, list(response.headers))
     return response
 
 
