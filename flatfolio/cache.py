@@ -22,19 +22,33 @@ RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml")
 RENDER_MODULES = ("render.py", "text.py", "feeds.py")
 
 
+def hash_parts(*parts: str) -> str:
+    """A hash of text parts, length-prefixed so that ("a", "bc") never equals ("ab", "c")."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:%s" % (len(data), data))
+    return digest.hexdigest()
+
+
+def installed_versions(names) -> str:
+    """A `name==version` line for each installed distribution (a missing one says so)."""
+    lines = []
+    for name in names:
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            lines.append(f"{name} (no metadata)")
+    return "\n".join(lines)
+
+
 @cache
 def renderer_fingerprint() -> str:
     """A hash of what decides the HTML for a given text: library versions and our rendering code."""
-    digest = hashlib.sha256()
-    for name in RENDER_LIBRARIES:
-        try:
-            digest.update(f"{name}=={version(name)}\n".encode())
-        except PackageNotFoundError:
-            digest.update(f"{name} (no metadata)\n".encode())
     here = Path(__file__).parent
-    for module in RENDER_MODULES:
-        digest.update((here / module).read_bytes())  # settings live in the code: any edit invalidates
-    return digest.hexdigest()[:16]
+    # Settings live in the code: any edit of a rendering module invalidates.
+    modules = [(here / module).read_text(encoding="utf-8") for module in RENDER_MODULES]
+    return hash_parts(installed_versions(RENDER_LIBRARIES), *modules)[:16]
 
 
 def make_cache_folder(cache_root: Path, folder: Path) -> None:
@@ -48,12 +62,7 @@ def make_cache_folder(cache_root: Path, folder: Path) -> None:
 
 def cache_key(*parts: str) -> str:
     """A key for a result computed from `parts` by the current rendering code."""
-    digest = hashlib.sha256(renderer_fingerprint().encode())
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        digest.update(b"%d:" % len(data))  # length-prefixed: ("a", "bc") never equals ("ab", "c")
-        digest.update(data)
-    return digest.hexdigest()
+    return hash_parts(renderer_fingerprint(), *parts)
 
 
 def render_key(text: str, base_path: str) -> str:

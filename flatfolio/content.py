@@ -1,6 +1,5 @@
 """Content: validating front matter, the Post and Page model, and the Site snapshot."""
 
-import hashlib
 import math
 import re
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .cache import CACHE_FOLDER, RenderCache, TemplateCache
+from .cache import CACHE_FOLDER, RenderCache, TemplateCache, hash_parts
 from .config import SiteConfig, load_config
 from .problems import Problem
 from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
@@ -408,12 +407,10 @@ class Site:
         Lists, neighbours, related posts, tags and URLs all come from front matter, so
         a page made from unchanged front matter and unchanged used bodies is unchanged.
         """
-        digest = hashlib.blake2b(repr(self.show_drafts).encode(), digest_size=16)
+        parts = [repr(self.show_drafts)]
         for source, entry in self.entries.items():
-            for part in (source, entry.file.front_matter_text):
-                data = part.encode("utf-8", "surrogatepass")
-                digest.update(b"%d:%s" % (len(data), data))
-        return digest.hexdigest()
+            parts += [source, entry.file.front_matter_text]
+        return hash_parts(*parts)
 
     def body_digest(self, source: str) -> str | None:
         """A hash of an entry's Markdown body, or None when no shown entry has that source."""

@@ -121,9 +121,9 @@ def check_destination(out: Path, site_root: Path, code_root: Path | None = None)
 
 
 def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=None) -> BuildReport:
-    """Validate, freeze into a temporary folder beside `out`, check it, then swap it in.
+    """Validate, freeze into a separate folder (the spare tree, or a new one beside `out`), check it, swap it in.
 
-    On any failure the temporary folder is removed and `out` is left exactly as it was.
+    On any failure that folder is removed and `out` is left exactly as it was.
     """
     started = time.perf_counter()
     site_root = Path(app.config["SITE_ROOT"])
@@ -146,9 +146,9 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     if site.errors:
         raise ContentError(site.problems)
     base_url = base_url or site.config.base_url
+    base_path = urlsplit(base_url).path.rstrip("/")
     # Render uncached Markdown on every core first; Frozen-Flask then finds it in the cache.
-    entries = [*site.posts, *site.pages.values()]
-    prerender(state.render_cache, (entry.file.body for entry in entries), urlsplit(base_url).path.rstrip("/"))
+    prerender(state.render_cache, (entry.file.body for entry in site.entries.values()), base_path)
 
     _remove_leftovers(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +163,7 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
             state.pinned = None
         made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname))
         links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
-        broken = broken_links(build, urlsplit(base_url).path.rstrip("/"), links, set(made))
+        broken = broken_links(build, base_path, links, set(made))
         if broken:
             raise FreezeError("broken internal links:\n" + "\n".join(broken))
         if (out / MANIFEST).is_file():  # an empty folder has nothing to carry over
@@ -178,14 +178,14 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+    stats = {name: reuse.file_stat(out / name) for name in made}  # (inode, size, mtime_ns)
     for page in pages.values():
-        page.stat = reuse.file_stat(out / page.file)
+        page.stat = stats[page.file]
     reuse.save_record(cache_root, out, pages)
     state.render_cache.prune_other_versions()
-    sizes = [(out / name).stat().st_size for name in made]
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
-        files=len(made), bytes=sum(sizes), seconds=time.perf_counter() - started,
+        files=len(made), bytes=sum(size for _, size, _ in stats.values()), seconds=time.perf_counter() - started,
         reused=reused,
     )  # fmt: skip
 

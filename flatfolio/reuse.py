@@ -18,12 +18,11 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from flask import Flask
 
-from .cache import make_cache_folder
+from .cache import hash_parts, installed_versions, make_cache_folder
 from .content import Site
 
 RECORD_FOLDER = "builds"
@@ -49,14 +48,6 @@ class PageRecord:
     stat: tuple[int, int, int] = (0, 0, 0)  # inode, size, mtime_ns of the file in the destination
 
 
-def _hash(*parts: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        digest.update(b"%d:%s" % (len(data), data))  # length-prefixed: ("a", "bc") never equals ("ab", "c")
-    return digest.hexdigest()
-
-
 def _tree_digest(folder: Path | None, digest) -> None:
     """Feed the names and bytes of every file below `folder` into `digest`."""
     if folder is None or not folder.is_dir():
@@ -71,11 +62,7 @@ def build_key(app: Flask, site: Site, base_url: str) -> str:
     """A hash of everything every frozen file depends on besides content."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"record {RECORD_VERSION}; python {sys.version}; base {base_url}\n".encode())
-    for name in OUTPUT_LIBRARIES:
-        try:
-            digest.update(f"{name}=={version(name)}\n".encode())
-        except PackageNotFoundError:
-            digest.update(f"{name} missing\n".encode())
+    digest.update(installed_versions(OUTPUT_LIBRARIES).encode())
     _tree_digest(_PACKAGE, digest)
     root = Path(app.root_path)
     for folder in (app.template_folder, app.static_folder):
@@ -98,12 +85,12 @@ def page_key(build: str, url: str, uses, site: Site) -> str | None:
         if body is None:
             return None
         bodies += [source, body]
-    return _hash(build, url, *bodies)
+    return hash_parts(build, url, *bodies)
 
 
 def record_file(cache_root: Path, out: Path) -> Path:
     """Where the record of builds into `out` is kept."""
-    return cache_root / RECORD_FOLDER / f"{_hash(str(out.resolve()))}.json"
+    return cache_root / RECORD_FOLDER / f"{hash_parts(str(out.resolve()))}.json"
 
 
 def spare_folder(cache_root: Path | None, out: Path) -> Path | None:

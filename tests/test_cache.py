@@ -8,6 +8,7 @@ from conftest import read_tree, write_files
 import flatfolio.cache
 import flatfolio.content
 import flatfolio.prerender
+import flatfolio.sources
 from app import create_app
 from flatfolio.freeze import freeze_site
 from flatfolio.watch import ContentWatcher
@@ -191,3 +192,23 @@ def test_a_freeze_removes_what_older_renderers_left(site_root, tmp_path):
     freeze(site_root, tmp_path / "out")
     assert not old.exists()
     assert cache_files(site_root), "the current renderer's entries stay"
+
+
+def test_remembered_front_matter_gives_the_same_site_and_problems(site_root, write, monkeypatch):
+    write({"posts/odd.md": "---\ntitle: Odd\ndate: 2024-05-01\ncolour: blue\n---\nBody.\n"})
+
+    def load():
+        app = create_app({"SITE_ROOT": str(site_root)})
+        with app.app_context():
+            site = app.extensions["flatfolio"].site()
+        return [str(problem) for problem in site.problems], {e.source: e.meta for e in site.entries.values()}
+
+    first = load()
+    assert any("colour: unknown key" in problem for problem in first[0])
+    assert list((site_root / ".cache" / "parsed").glob("*.pickle"))
+
+    def parse_again(*args):
+        raise AssertionError("parsed again although remembered")
+
+    monkeypatch.setattr(flatfolio.sources, "_read_front_matter", parse_again)
+    assert load() == first
