@@ -22,7 +22,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from conftest import FIXTURE_SITE, write_files  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-from test_browser import CHROMIUM_FLAGS, free_port  # noqa: E402
+from servers import free_port  # noqa: E402
+
+from scripts.shipped_site import CHROMIUM_FLAGS  # noqa: E402
 
 
 def main(saves: int) -> None:

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from . import views
 from .authoring import AuthoringError, new_post, parse_tags
 from .check import check_site
-from .config import load_config
+from .config import load_config, normalize_base_url
 from .content import current_site
 from .freeze import FreezeError, freeze_site
 from .problems import ContentError, Problem
@@ -45,7 +45,7 @@ class FreezeProgress:
 
     def __init__(self, app: Flask, quiet: bool = False):
         self.app, self.quiet = app, quiet
-        self.stream = click.get_text_stream("stderr")
+        self.stream = sys.stderr
         self.bar = None
         self.done = self.total = 0
 
@@ -80,10 +80,21 @@ class FreezeProgress:
 # --- commands ------------------------------------------------------------------------
 
 QUIET = click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (and errors).")
+
+
+def _base_url(ctx, param, value: str | None) -> str | None:
+    """A usage error (exit 2) for a --base-url that is not an absolute http(s) URL."""
+    try:
+        return normalize_base_url(value) if value else value
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 BASE_URL = click.option(
     "--base-url",
     default=None,
     metavar="URL",
+    callback=_base_url,
     help="Public URL of the site, e.g. https://user.github.io/site/ (default: base_url in site.toml).",
 )
 

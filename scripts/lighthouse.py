@@ -1,6 +1,6 @@
 """Lighthouse scores of the shipped site: home, blog index and the newest post, on mobile and desktop.
 
-Usage: python scripts/lighthouse.py [--out DIR]
+Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post] [--forms mobile,desktop]
 
 Freezes the repo's content, serves it on 127.0.0.1, runs npm `lighthouse` (installed by
 `npm ci`) on Debian's Chromium and prints the four category scores of each run. The full
@@ -67,7 +67,12 @@ def print_table(rows: list[list[str]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("test-artifacts/lighthouse"), help="folder for the reports")
+    parser.add_argument("--pages", default="home,blog,post", help="which of home, blog, post (default: all)")
+    parser.add_argument("--forms", default=",".join(FORM_FACTORS), help="which of mobile, desktop (default: both)")
     args = parser.parse_args()
+    chosen_pages, forms = args.pages.split(","), args.forms.split(",")
+    if not set(chosen_pages) <= {"home", "blog", "post"} or not set(forms) <= set(FORM_FACTORS):
+        parser.error("--pages takes home, blog, post; --forms takes mobile, desktop")
     chromium = shutil.which("chromium")
     if chromium is None or not LIGHTHOUSE.is_file():
         print("needs chromium (apt-get install chromium) and node_modules (npm ci)", file=sys.stderr)
@@ -79,7 +84,9 @@ def main() -> int:
         posts = post_urls(build, site)
         pages = {"home": site, "blog": site + "blog/", **({"post": posts[0]} if posts else {})}
         for name, url in pages.items():
-            for form in FORM_FACTORS:
+            if name not in chosen_pages:
+                continue
+            for form in forms:
                 try:
                     report = run_lighthouse(url, form, chromium, args.out / f"{name}-{form}")
                 except (RuntimeError, subprocess.TimeoutExpired) as error:

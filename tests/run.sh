@@ -12,6 +12,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v java >/dev/null || missing+=(default-jre-headless)
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v wrk >/dev/null || missing+=(wrk)  # load tests
+command -v shellcheck >/dev/null || missing+=(shellcheck)  # actionlint checks the workflow's run: scripts
 if ((${#missing[@]})); then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
         echo "installing ${missing[*]} with apt-get"
@@ -32,12 +33,13 @@ if command -v npm >/dev/null; then
     fi
 fi
 
-# Python packages, reinstalled when pyproject.toml changes; the stamp lives in the environment
-# itself, so a new virtualenv or interpreter installs afresh.
-stamp="$(python3 -c 'import sys; print(sys.prefix)')/.flatfolio-test-deps"
-deps_hash=$(sha256sum pyproject.toml | cut -d' ' -f1)
+# Python packages: exactly the lock's versions (hash-checked), into the active virtualenv or .venv,
+# reinstalled when the lock changes; the stamp lives in the environment, so a new one installs afresh.
+. scripts/use_venv.sh
+stamp="$VIRTUAL_ENV/.flatfolio-test-deps"
+deps_hash=$(sha256sum requirements-test.txt | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$deps_hash" ]; then
-    python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-    echo "$deps_hash" >"$stamp" 2>/dev/null || true
+    python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-test.txt
+    echo "$deps_hash" >"$stamp"
 fi
-python3 -m pytest "$@"
+python -m pytest "$@"

@@ -166,14 +166,16 @@ class _Handler(BaseHTTPRequestHandler):
             status = 404 if self.path.startswith("/dead") else 200
             if self.path.startswith("/no-head") and self.command == "HEAD":
                 status = 405
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            if body:
-                self.wfile.write(b"ok")
         finally:
+            # Counted out before the answer is sent: once a client has its answer it may start
+            # its next request, and that must not find this one still counted.
             with self.lock:
                 type(self).in_flight -= 1
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        if body:
+            self.wfile.write(b"ok")
 
     def do_HEAD(self):
         self._answer(body=False)

@@ -66,10 +66,14 @@ def test_foreign_destination_exits_3(site_root, tmp_path):
     assert read_tree(out) == {"notes.txt": b"mine"}
 
 
-def test_bad_base_url_exits_3(site_root, tmp_path):
-    result = flask(site_root, "freeze", "--out", str(tmp_path / "o"), "--base-url", "user.github.io/site")
-    assert result.returncode == 3
-    assert "--base-url: expected an absolute http(s) URL" in result.stderr
+@pytest.mark.parametrize("command", ["freeze", "publish"])
+@pytest.mark.parametrize("base_url", ["user.github.io/site", "notaurl", "ftp://example.org/"])
+def test_bad_base_url_is_a_usage_error(site_root, tmp_path, command, base_url):
+    result = flask(site_root, command, *(["--out", str(tmp_path / "o")] if command == "freeze" else []),
+                   "--base-url", base_url)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "'--base-url': expected an absolute http(s) URL" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_help_documents_exit_codes(site_root):

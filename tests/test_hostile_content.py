@@ -31,6 +31,18 @@ class Link(str):
     """A file that is a symlink to this target."""
 
 
+class Prefix(str):
+    """An expected problem line whose wording after this prefix is the YAML library's own."""
+
+
+def matches(lines: list[str], expected: list[str]) -> bool:
+    """Each line equals its expected line, or starts with it when that is a Prefix."""
+    return len(lines) == len(expected) and all(
+        line.startswith(want) and len(line) > len(want) if isinstance(want, Prefix) else line == want
+        for line, want in zip(lines, expected, strict=True)
+    )
+
+
 def deep_blockquotes(levels: int) -> str:
     return POST.replace("T", "Deep quotes") + "---\n" + ">" * levels + " deep\n\nAfter the quotes.\n"
 
@@ -99,7 +111,7 @@ REJECTED = {
     ),
     "yaml nested 10000 deep": (
         {"posts/x.md": "---\ntitle: " + "[" * 10_000 + "]" * 10_000 + "\n---\n"},
-        ["posts/x.md:2: front matter: invalid YAML: nested too deeply"],
+        [Prefix("posts/x.md:2: front matter: invalid YAML: ")],  # PyYAML's wording changes between releases
     ),
     "yaml is a list": (
         {"posts/x.md": "---\n- title\n- date\n---\n"},
@@ -498,7 +510,7 @@ def test_bad_content_is_refused_naming_file_and_problem(site_root, tmp_path, pre
     write_case(site_root, files)
     result = freeze(site_root, previous_build)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stderr.splitlines() == expected
+    assert matches(result.stderr.splitlines(), expected), result.stderr
     assert result.stdout == ""
     assert read_tree(previous_build) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside.md", "site"]
