@@ -21,7 +21,8 @@ from .render import make_markdown
 MAX_WORKERS = 8  # outside requests in flight at once: polite to hosts, still quick
 USER_AGENT = "flatfolio-link-check/1"
 _ID = re.compile(r'\sid="([^"{}]+)"')
-_HTML_LINK = re.compile(r'\b(href|src)\s*=\s*"([^"]*)"', re.I)
+# Raw HTML attributes: double-quoted, single-quoted or unquoted values.
+_HTML_LINK = re.compile(r"""\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 
 
 _KINDS = {"href": "link", "src": "image"}
@@ -88,7 +89,10 @@ def extract_links(entry: Entry, markdown) -> list[Link]:
 def _html_links(source: str, line: int, html: str) -> list[Link]:
     """href and src values in raw HTML, located by counting newlines before each."""
     return [
-        Link(source, line + html.count("\n", 0, match.start()), match.group(2), _KINDS[match.group(1).lower()])
+        Link(
+            source, line + html.count("\n", 0, match.start()), next(v for v in match.groups()[1:] if v is not None),
+            _KINDS[match.group(1).lower()],
+        )  # fmt: skip
         for match in _HTML_LINK.finditer(html)
     ]
 
@@ -109,13 +113,6 @@ def template_ids(template_folder: Path) -> set[str]:
 # --- internal links ------------------------------------------------------------------
 
 
-def entry_url(entry: Entry) -> str:
-    """The root-relative URL an entry is served at, which relative links resolve against."""
-    if isinstance(entry, Post):
-        return f"/blog/{entry.slug}/"
-    return f"/{entry.path}/" if entry.path else "/"
-
-
 class LinkChecker:
     """Resolves internal links against the site's routes and content, as a build would serve them."""
 
@@ -127,11 +124,9 @@ class LinkChecker:
         self.shared_ids = template_ids(Path(app.root_path, app.template_folder or "templates"))
         self._ids: dict[str, set[str]] = {}
         posts = site.posts
-        self.posts = {True: {p.slug: p for p in posts}, False: {p.slug: p for p in posts if not p.hidden}}
-        pages = site.pages.values()
-        self.pages = {True: {p.path: p for p in pages}, False: {p.path: p for p in pages if not p.draft}}
+        self.posts = {True: posts, False: [p for p in posts if not p.hidden]}
         self.tags = {
-            hidden: {tag.slug for post in self.posts[hidden].values() for tag in post.tags} for hidden in (True, False)
+            hidden: {tag.slug for post in self.posts[hidden] for tag in post.tags} for hidden in (True, False)
         }
 
     def ids_of(self, entry: Entry) -> set[str]:
@@ -148,7 +143,7 @@ class LinkChecker:
             if parts.fragment and unquote(parts.fragment) not in self.ids_of(entry):
                 return "no heading or footnote with this id on the page"
             return None
-        path = unquote(urljoin(entry_url(entry), parts.path))
+        path = unquote(urljoin(entry.url, parts.path))
         # A draft may link to other drafts; a published entry only to what gets published.
         with_hidden = entry.draft or (isinstance(entry, Post) and entry.hidden)
         target, problem = self._resolve(path, with_hidden)
@@ -158,20 +153,33 @@ class LinkChecker:
             return f"{target.source} has no heading or footnote with the id {parts.fragment!r}"
         return None
 
+    def resolve_published(self, path: str) -> bool:
+        """Whether a published post or page, a redirect, a file or a site page answers at `path`."""
+        return self._resolve(path, with_hidden=False)[1] is None
+
     def _resolve(self, path: str, with_hidden: bool) -> tuple[Entry | None, str | None]:
         """The entry a path shows (if any) and the reason it does not exist (if so)."""
+        route = self.site.routes.get(path) or self.site.routes.get(path + "/")  # /about -> /about/ as hosts do
+        if route is not None and route.kind == "entry":
+            target = route.target
+            if not with_hidden and (target.draft or (isinstance(target, Post) and target.hidden)):
+                kind = "post" if isinstance(target, Post) else "page"
+                return None, f"the {kind} {target.source} is a draft or scheduled: it is not published"
+            return target, None
+        if route is not None:
+            return None, None  # a redirect, a file of files/ or a feed
         try:
             endpoint, args = self.adapter.match(path, method="GET")
         except RequestRedirect as redirect:  # /about -> /about/: static hosts do the same
             return self._resolve(urlsplit(redirect.new_url).path, with_hidden)
         except HTTPException:
             return None, "nothing is served at this URL"
-        if endpoint == "post":
-            return self._entry(self.posts, args["slug"], with_hidden, "post")
-        if endpoint == "page":
-            return self._entry(self.pages, args["path"], with_hidden, "page")
+        if endpoint == "entry":  # nothing claimed this path
+            posts_prefix = self.site.config.post_url.split("{", 1)[0]
+            return None, f"no {'post' if path.startswith(posts_prefix) and posts_prefix != '/' else 'page'} at this URL"
         if endpoint == "home":
-            return self.pages[with_hidden].get(""), None
+            home = self.site.pages.get("")
+            return (home if home and (with_hidden or not home.draft) else None), None
         if endpoint in ("tag", "tag_feed") and args["slug"] not in self.tags[with_hidden]:
             return None, f"no post has the tag {args['slug']!r}"
         if endpoint == "blog_page":
@@ -181,13 +189,6 @@ class LinkChecker:
         if endpoint == "static" and not self._static_file_exists(args["filename"]):
             return None, "no such file in static/"
         return None, None
-
-    def _entry(self, entries, key: str, with_hidden: bool, kind: str):
-        if key in entries[with_hidden]:
-            return entries[with_hidden][key], None
-        if key in entries[True]:
-            return None, f"the {kind} {entries[True][key].source} is a draft or scheduled: it is not published"
-        return None, f"no {kind} at this URL"
 
     def _static_file_exists(self, filename: str) -> bool:
         if self.static_folder is None:
@@ -256,10 +257,7 @@ def check_site(app: Flask, site: Site, external: bool = False, timeout: float = 
     problems = list(site.problems)
     if site.config is None:
         return Report(problems, 0, 0, 0)
-    checker = LinkChecker(app, site)
     entries: list[Entry] = [*site.posts, *site.pages.values()]
-    outside: list[Link] = []
-    count = 0
     for entry in entries:
         if isinstance(entry, Post) and not entry.summary:
             problems.append(
@@ -268,18 +266,32 @@ def check_site(app: Flask, site: Site, external: bool = False, timeout: float = 
                     entry.file.body_line, warning=True,
                 )  # fmt: skip
             )
-        if isinstance(entry, Post) and entry.external_url:
-            outside.append(Link(entry.source, entry.file.line_of("external_url") or 2, entry.external_url, "link"))
-        for link in extract_links(entry, checker.markdown):
-            count += 1
-            if is_external(link.url):
-                outside.append(link)
-                continue
-            reason = checker.check(entry, link)
-            if reason:
-                problems.append(Problem(link.source, link.kind, f"{link.url}: {reason}", link.line))
+    outside: list[Link] = []
+    count = [0]
+    problems += internal_link_problems(app, site, outside, count)
     if external:
         problems += check_external(outside, timeout)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     pages = sum(isinstance(entry, Page) for entry in entries)
-    return Report(problems, posts=len(entries) - pages, pages=pages, links=count)
+    return Report(problems, posts=len(entries) - pages, pages=pages, links=count[0])
+
+
+def internal_link_problems(app: Flask, site: Site, outside: list | None = None, count: list | None = None) -> list:
+    """Broken internal links of every entry (warnings under `links = "warn"`); outside links go to `outside`."""
+    checker = LinkChecker(app, site)
+    warn = site.config.links == "warn"  # the author chose to build with links that were already dead
+    problems = []
+    for entry in [*site.posts, *site.pages.values()]:
+        if outside is not None and isinstance(entry, Post) and entry.external_url:
+            outside.append(Link(entry.source, entry.file.line_of("external_url") or 2, entry.external_url, "link"))
+        for link in extract_links(entry, checker.markdown):
+            if count is not None:
+                count[0] += 1
+            if is_external(link.url):
+                if outside is not None:
+                    outside.append(link)
+                continue
+            reason = checker.check(entry, link)
+            if reason:
+                problems.append(Problem(link.source, link.kind, f"{link.url}: {reason}", link.line, warning=warn))
+    return problems

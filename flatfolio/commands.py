@@ -14,6 +14,7 @@ from .check import check_site
 from .config import load_config, normalize_base_url
 from .content import current_site
 from .freeze import FreezeError, freeze_site
+from .oldurls import missing_old_urls
 from .problems import ContentError, Problem
 from .publish import DEFAULT_BRANCH, PublishError, publish_site
 
@@ -133,6 +134,8 @@ def freeze_command(out: Path | None, base_url: str | None, quiet: bool):
             fail(error.problems, 1)
         except FreezeError as error:
             fail([str(error)], 3)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
     click.echo(str(report))
 
 
@@ -176,21 +179,36 @@ def new_command(title: str, tags: str, external_url: str | None):
     metavar="SECONDS",
     help="How long to wait for each outside link with --external.",
 )
+@click.option(
+    "--old-urls",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="A sitemap.xml or list of paths/URLs of the old site: report each that no longer answers.",
+)
 @with_appcontext
-def check_command(external: bool, timeout: float):
+def check_command(external: bool, timeout: float, old_urls: Path | None):
     """Check all content and links without building anything.
 
     Lists every problem at once as path:line: field: problem, on stderr: front
     matter, duplicate slugs, Markdown links to posts, pages, tags and #anchors that
     do not exist (or are drafts, from a published page), missing images and static
     files. Drafts are checked too. Warnings (unknown front matter keys, a post
-    without a summary) are listed but do not fail the check. Ends with a summary line.
+    without a summary, broken links under `links = "warn"`) are listed but do not
+    fail the check. With --old-urls FILE (the old site's sitemap.xml, or one path or
+    URL per line), every old URL that no page, redirect or file answers any more is
+    an error. Ends with a summary line.
 
     Exit status: 0 no errors (warnings allowed); 1 errors found; 2 usage errors.
     """
     app = current_app._get_current_object()
     app.config["SHOW_DRAFTS"] = True  # drafts are content too: check them
-    report = check_site(app, current_site(), external=external, timeout=timeout)
+    site = current_site()
+    report = check_site(app, site, external=external, timeout=timeout)
+    if old_urls is not None and site.config is not None:
+        count, missing = missing_old_urls(app, site, old_urls)
+        report.problems += missing
+        click.echo(f"Old URLs: {count} checked, {len(missing)} missing")
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(report.summary())

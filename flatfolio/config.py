@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .problems import Problem
+from .urls import DEFAULT_POST_URL, check_post_pattern, clean_file_path, clean_path
 
 CONFIG_FILE = "site.toml"
 
@@ -38,6 +39,10 @@ class SiteConfig:
     open_to: str = ""  # e.g. "Open to Systems / Distributed Systems roles."
     nav: tuple[NavLink, ...] = ()
     social: dict[str, str] = field(default_factory=dict)
+    post_url: str = DEFAULT_POST_URL  # [urls] post: where posts without a url: live
+    links: str = "error"  # [urls] links: what a broken internal link is, "error" or "warn"
+    feeds: dict[str, str] = field(default_factory=dict)  # [urls] atom_feeds, rss_feeds: extra path -> "atom" | "rss"
+    redirects: dict[str, str] = field(default_factory=dict)  # [redirects] old path -> new path or URL
     extra: dict = field(default_factory=dict)
 
     @property
@@ -67,8 +72,54 @@ def _text(raw: dict, key: str, problems: list, path: str, default=None) -> str:
 
 KNOWN_KEYS = {
     "title", "author", "base_url", "description", "language", "timezone",
-    "posts_per_page", "cname", "nav", "social", "role", "location", "avatar", "email", "open_to",
+    "posts_per_page", "cname", "nav", "social", "role", "location", "avatar", "email", "open_to", "urls", "redirects",
 }  # fmt: skip
+URL_KEYS = {"post", "links", "atom_feeds", "rss_feeds"}
+
+
+def _table(raw: dict, key: str, problems: list, path: str) -> dict:
+    value = raw.get(key, {})
+    if isinstance(value, dict):
+        return value
+    problems.append(Problem(path, key, f"expected a table ([{key}]), got {value!r}"))
+    return {}
+
+
+def _url_settings(raw: dict, problems: list, path: str) -> dict:
+    """The [urls] and [redirects] tables, validated."""
+    urls, settings = _table(raw, "urls", problems, path), {}
+    for key in sorted(set(urls) - URL_KEYS):
+        problems.append(Problem(path, f"urls.{key}", "unknown setting (kept, ignored)", warning=True))
+    try:
+        settings["post_url"] = check_post_pattern(urls.get("post", DEFAULT_POST_URL))
+    except ValueError as error:
+        problems.append(Problem(path, "urls.post", str(error)))
+    links = urls.get("links", "error")
+    if links in ("error", "warn"):
+        settings["links"] = links
+    else:
+        problems.append(Problem(path, "urls.links", f'expected "error" or "warn", got {links!r}'))
+    feeds = {}
+    for kind in ("atom", "rss"):
+        paths = urls.get(f"{kind}_feeds", [])
+        if not isinstance(paths, list):
+            problems.append(Problem(path, f"urls.{kind}_feeds", f"expected a list of paths, got {paths!r}"))
+            continue
+        for item in paths:
+            try:
+                feeds[clean_file_path(item)] = kind
+            except ValueError as error:
+                problems.append(Problem(path, f"urls.{kind}_feeds", str(error)))
+    settings["feeds"] = feeds
+    redirects = {}
+    for old, new in _table(raw, "redirects", problems, path).items():
+        try:
+            target = new if isinstance(new, str) and urlsplit(new).scheme in ("http", "https") else clean_path(new)
+            redirects[clean_path(old)] = target
+        except ValueError as error:
+            problems.append(Problem(path, f"redirects.{old!r}", str(error)))
+    settings["redirects"] = redirects
+    return settings
 
 
 def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
@@ -123,6 +174,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         problems.append(Problem(path, "social", 'expected a table of name = "url"'))
         social = {}
 
+    urls = _url_settings(raw, problems, path)
     for key in sorted(set(raw) - KNOWN_KEYS):
         problems.append(Problem(path, key, "unknown setting (kept, available as site.extra)", warning=True))
 
@@ -131,7 +183,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     config = SiteConfig(
         title=title, author=author, base_url=base_url, description=description,
         language=language, timezone=timezone, posts_per_page=per_page, cname=cname,
-        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile,
+        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile, **urls,
         extra={k: raw[k] for k in set(raw) - KNOWN_KEYS},
     )  # fmt: skip
     return config, problems

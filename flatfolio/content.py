@@ -2,7 +2,7 @@
 
 import math
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -18,10 +18,24 @@ from .problems import Problem
 from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
 from .sources import EXTENSIONS, InvalidDate, ParsedMemo, SourceFile, SourceFolder, render_flatpage
 from .text import slugify
+from .urls import DEFAULT_POST_URL, ROOT_FILES, Route, assign_routes, clean_path, clean_paths, post_path, root_files
 from .watch import ContentWatcher
 
-POST_KEYS = {"title", "date", "updated", "tags", "summary", "draft", "slug", "external_url", "outlet", "sample"}
-PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"}
+URL_KEYS = {"url", "permalink", "aliases", "redirect_from"}  # Hugo's and Jekyll's names both work
+POST_KEYS = {
+    "title",
+    "date",
+    "updated",
+    "tags",
+    "summary",
+    "draft",
+    "slug",
+    "external_url",
+    "outlet",
+    "sample",
+    *URL_KEYS,
+}
+PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"} | URL_KEYS
 LINK_KINDS = ("code", "report", "paper", "slides", "docs", "video")
 RELATED_POSTS = 3
 RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic
@@ -55,6 +69,13 @@ def recording_body_uses():
         yield used
     finally:
         _body_uses.reset(token)
+
+
+def note_source_use(source: str) -> None:
+    """Record that a page is made from this source (an entry's body, a root file), if something is recording."""
+    used = _body_uses.get()
+    if used is not None:
+        used.add(source)
 
 
 class body_derived:  # noqa: N801 -- used like @cached_property
@@ -94,6 +115,8 @@ class Entry:
     meta: dict
     updated: datetime | None
     draft: bool
+    url: str = ""  # the path it is served at, "/blog/my-post/" (set by build_site for posts without url:)
+    aliases: tuple[str, ...] = ()  # old paths that redirect here
 
     @property
     def source(self) -> str:
@@ -101,9 +124,7 @@ class Entry:
 
     def note_body_use(self) -> None:
         """Record that the body is being used, if something is recording (see recording_body_uses)."""
-        used = _body_uses.get()
-        if used is not None:
-            used.add(self.file.source)
+        note_source_use(self.file.source)
 
     @property
     def html(self) -> str:
@@ -287,7 +308,23 @@ class _Checker:
         return not any(not p.warning for p in self.problems)
 
 
-def build_post(file: SourceFile, tz, now: datetime) -> tuple[Post | None, list[Problem]]:
+def _own_url(check: "_Checker") -> tuple[str, tuple[str, ...]]:
+    """The entry's own path (url: or permalink:, "" when it has none) and its aliases (aliases:, redirect_from:)."""
+    url, permalink = check.field("url", clean_path, ""), check.field("permalink", clean_path, "")
+    if url and permalink and url != permalink:
+        line = check.file.line_of("permalink")
+        check.problems.append(Problem(check.file.source, "permalink", f"differs from url ({url}): give one", line))
+    aliases = check.field("aliases", clean_paths, ()) + check.field("redirect_from", clean_paths, ())
+    own = url or permalink
+    if own in aliases:
+        line = check.file.line_of("aliases") or check.file.line_of("redirect_from")
+        check.problems.append(Problem(check.file.source, "aliases", f"{own} is the entry's own url", line))
+    return own, tuple(dict.fromkeys(aliases))
+
+
+def build_post(
+    file: SourceFile, tz, now: datetime, pattern: str = DEFAULT_POST_URL
+) -> tuple[Post | None, list[Problem]]:
     """Validate a post's front matter and build the Post."""
     check = _Checker(file, POST_KEYS)
     if file.problems and not check.ok:
@@ -301,6 +338,7 @@ def build_post(file: SourceFile, tz, now: datetime) -> tuple[Post | None, list[P
     check.field("outlet", _text)
     check.field("sample", _flag)
     external_url = check.field("external_url", _url)
+    own_url, aliases = _own_url(check)
     stem = Path(file.source).stem
     slug = check.field("slug", _slug) or slugify(_DATE_PREFIX.sub("", stem))
     if not slug:
@@ -309,8 +347,13 @@ def build_post(file: SourceFile, tz, now: datetime) -> tuple[Post | None, list[P
         check.problems.append(Problem(file.source, "updated", "is before 'date'", file.line_of("updated")))
     if not check.ok:
         return None, check.problems
+    try:
+        url = own_url or post_path(pattern, published.astimezone(tz), slug)
+    except ValueError as error:  # e.g. a slug: with a dot
+        check.problems.append(Problem(file.source, "slug", str(error), file.line_of("slug") or 2))
+        return None, check.problems
     post = Post(
-        file=file, title=title, meta=file.front_matter, updated=updated, draft=draft,
+        file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, url=url, aliases=aliases,
         slug=slug, date=published, tags=tags, external_url=external_url, scheduled=published > now,
     )  # fmt: skip
     return post, check.problems
@@ -337,8 +380,9 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
     check.field("description", _text)
     projects = check.field("projects", _PROJECT, [])
     publications = check.field("publications", _PUBLICATION, [])
+    own_url, aliases = _own_url(check)
     path = page_path(file.source)
-    if path.split("/")[0] in RESERVED_PAGE_ROOTS:
+    if not own_url and path.split("/")[0] in RESERVED_PAGE_ROOTS:
         check.problems.append(
             Problem(file.source, "path", f"/{path}/ is reserved for the site's own pages; rename the file")
         )
@@ -346,7 +390,7 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
         return None, check.problems
     page = Page(
         file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, path=path, date=page_date,
-        projects=projects, publications=publications,
+        projects=projects, publications=publications, url=own_url or (f"/{path}/" if path else "/"), aliases=aliases,
     )  # fmt: skip
     return page, check.problems
 
@@ -365,6 +409,8 @@ class Site:
     pages: dict[str, Page] = field(default_factory=dict)  # url path -> page
     tags: dict[str, tuple[Tag, list[Post]]] = field(default_factory=dict)  # slug -> tag, its posts
     expires: datetime | None = None  # when a scheduled post goes live
+    routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
+    file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
 
     @property
     def errors(self) -> list[Problem]:
@@ -413,9 +459,9 @@ class Site:
         return hash_parts(*parts)
 
     def body_digest(self, source: str) -> str | None:
-        """A hash of an entry's Markdown body, or None when no shown entry has that source."""
+        """A hash of an entry's Markdown body (or a root file's stamp), None when the site has no such source."""
         entry = self.entries.get(source)
-        return entry.file.body_digest if entry else None
+        return entry.file.body_digest if entry else self.file_stamps.get(source)
 
     @property
     def published_posts(self) -> list[Post]:
@@ -439,7 +485,13 @@ def _duplicates(items, key, what: str) -> list[Problem]:
 
 
 def build_site(
-    config: SiteConfig | None, config_problems, post_files, page_files, show_drafts: bool, now: datetime
+    config: SiteConfig | None,
+    config_problems,
+    post_files,
+    page_files,
+    show_drafts: bool,
+    now: datetime,
+    files: dict[str, Path] | None = None,
 ) -> Site:
     """Validate everything and assemble a Site; problems are collected, never raised."""
     problems = list(config_problems)
@@ -448,7 +500,7 @@ def build_site(
     tz = config.timezone
     posts, pages = [], []
     for file in post_files:
-        post, found = build_post(file, tz, now)
+        post, found = build_post(file, tz, now, config.post_url)
         problems += found
         if post:
             posts.append(post)
@@ -457,10 +509,10 @@ def build_site(
         problems += found
         if page:
             pages.append(page)
-    problems += _duplicates(posts, lambda p: p.slug, "slug")
+    # Two posts named alike (or pages at one path) are told as such; other clashes by the URL they share.
+    named = [post for post in posts if not post.file.front_matter.keys() & URL_KEYS]
+    problems += _duplicates(named, lambda p: p.slug, "slug")
     problems += _duplicates(pages, lambda p: p.path, "path")
-    problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
-
     shown = [post for post in posts if show_drafts or not post.hidden]
     shown.sort(key=lambda post: (post.date, post.slug), reverse=True)
     tags: dict[str, tuple[Tag, list[Post]]] = {}
@@ -470,10 +522,26 @@ def build_site(
     for _, tagged in tags.values():
         tagged.reverse()  # newest first; appending then reversing avoids a quadratic insert(0)
     future = [post.date for post in posts if post.scheduled]
+    shown_pages = {page.path: page for page in pages if show_drafts or not page.draft}
+    files = files or {}
+    reported = {problem.path for problem in problems if not problem.warning}
+    entries = [
+        entry
+        for entry in (*shown_pages.values(), *sorted(shown, key=lambda p: p.source))
+        if entry.source not in reported
+    ]
+    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files)
+    problems += clashes
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
+    stamps = {}
+    for path, file in files.items():
+        with suppress(OSError):  # gone since the walk: its route answers 404
+            stat = file.stat()
+            stamps[ROOT_FILES + path] = f"{stat.st_size} {stat.st_mtime_ns}"
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
-        posts=shown, pages={page.path: page for page in pages if show_drafts or not page.draft},
-        tags=dict(sorted(tags.items())), expires=min(future) if future else None,
+        posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
+        routes=routes, file_stamps=stamps,
     )  # fmt: skip
 
 
@@ -554,7 +622,7 @@ class ContentState:
         if not self._reloading():
             return self._config_signature() != self._config_cache[0]  # only the config is re-read
         if self._watcher is None:
-            folders = tuple(Path(folder.root) for folder in self.folders.values())
+            folders = (*(Path(folder.root) for folder in self.folders.values()), self.site_root / ROOT_FILES)
             self._watcher = ContentWatcher(self.site_root, ("site.toml", *(f.name for f in folders)), folders)
             return True
         return self._watcher.changed()
@@ -574,12 +642,13 @@ class ContentState:
         config, config_problems = self._config()
         post_files = list(self.folders["posts"])
         page_files = list(self.folders["pages"])
+        files = root_files(self.site_root)
         # The key holds the file objects themselves: FlatPages keeps the same object while a
         # file is unchanged, and holding them stops a recycled id() from looking unchanged.
-        key = (config, show_drafts, tuple(post_files), tuple(page_files))
+        key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(files.items()))
         site = self._site
         if site is None or key != self._key or (site.expires and now >= site.expires):
-            site = build_site(config, config_problems, post_files, page_files, show_drafts, now)
+            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files)
             self._site, self._key = site, key
         return site
 

@@ -25,14 +25,19 @@ from . import reuse, views
 from .config import normalize_base_url
 from .content import recording_body_uses
 from .prerender import cpu_count, prerender
-from .problems import ContentError
+from .problems import ContentError, Problem
+from .urls import JUNK
 
 MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder as ours
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/).
-GENERATED_ENDPOINTS = {"post", "tag", "tag_feed", "blog_page", "page"}
-# Two patterns with a literal start scan far faster than one `(?:href|src)=` alternation.
-_LINKS = (re.compile(r'href="([^"]*)"'), re.compile(r'src="([^"]*)"'))
+GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page"}
+# Patterns with a literal start scan far faster than one `(?:href|src)=` alternation; the
+# Markdown renderer writes double quotes, raw HTML in posts may use single quotes or none.
+_LINKS = (
+    re.compile(r'href="([^"]*)"'), re.compile(r'src="([^"]*)"'), re.compile(r"href='([^']*)'"),
+    re.compile(r"src='([^']*)'"), re.compile(r"\b(?:href|src)=([^\s\"'=<>`]+)"),
+)  # fmt: skip
 _PLAIN_PATH = re.compile(r"[^:?#%&]*")  # no scheme, query, fragment, escape or entity
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4
@@ -53,6 +58,7 @@ class BuildReport:
     bytes: int
     seconds: float
     reused: int = 0  # files unchanged since the previous build, linked instead of made
+    warnings: tuple = ()  # broken links kept by `links = "warn"`, as Problems
 
     def __str__(self) -> str:
         unchanged = f", {self.reused} unchanged" if self.reused else ""
@@ -164,7 +170,10 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
         made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname))
         links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
         broken = broken_links(build, base_path, links, set(made))
-        if broken:
+        warned = ()
+        if broken and site.config.links == "warn":  # the author builds with links that were already dead
+            warned = _broken_link_warnings(app, broken)
+        elif broken:
             raise FreezeError("broken internal links:\n" + "\n".join(broken))
         if (out / MANIFEST).is_file():  # an empty folder has nothing to carry over
             _carry_over_foreign_files(out, build)
@@ -186,8 +195,20 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
         files=len(made), bytes=sum(size for _, size, _ in stats.values()), seconds=time.perf_counter() - started,
-        reused=reused,
+        reused=reused, warnings=warned,
     )  # fmt: skip
+
+
+def _broken_link_warnings(app: Flask, broken: list[str]) -> tuple:
+    """The broken links as `path:line` warnings from the sources, plus those no source holds (themes)."""
+    from .check import internal_link_problems  # noqa: PLC0415 -- only needed when links are broken
+
+    with app.app_context():
+        problems = internal_link_problems(app, app.extensions["flatfolio"].site())
+    found = {problem.message.split(": ", 1)[0] for problem in problems}
+    rest = [Problem(name, "link", f"{link}: no page at this URL", warning=True) for name, link in
+            (item.split(": ", 1) for item in broken) if link not in found]  # fmt: skip
+    return tuple(sorted([*problems, *rest], key=lambda p: (p.path, p.line or 0, p.field, p.message)))
 
 
 def _build_folder(out: Path, spare: Path | None) -> Path:
@@ -231,7 +252,8 @@ def _freeze_into(
     """
     app.config.update(
         FREEZER_DESTINATION=str(build), FREEZER_BASE_URL=base_url, FREEZER_REMOVE_EXTRA_FILES=False,
-        FREEZER_REDIRECT_POLICY="error", FREEZER_IGNORE_404_NOT_FOUND=False,
+        FREEZER_REDIRECT_POLICY="error", FREEZER_IGNORE_404_NOT_FOUND=False, FREEZER_STATIC_IGNORE=list(JUNK),
+        FREEZING=True,  # redirects become pages with a meta refresh, not 301s
     )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrozenFlaskWarning)

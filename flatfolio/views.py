@@ -2,9 +2,9 @@
 
 import mimetypes
 
-from flask import Flask, Response, abort, current_app, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
 
-from .content import Post, Site, blog_page_count, current_site
+from .content import Entry, Page, Post, Site, blog_page_count, current_site, note_source_use
 from .feeds import build_feed
 from .render import code_css
 from .text import slugify
@@ -55,7 +55,7 @@ def built_url(endpoint: str, **values) -> str:
     saves a good part of rendering a page.
     """
     try:
-        key = (request.url_root, endpoint, *sorted(values.items()))
+        key = (request.script_root, endpoint, *sorted(values.items()))  # nothing a client controls (Host)
         hash(key)
     except TypeError:  # an unhashable value: build it every time
         return url_for(endpoint, **values)
@@ -79,8 +79,14 @@ def site_link(path: str) -> str:
     return path
 
 
-def post_url(post: Post) -> str:
-    return absolute_url("post", slug=post.slug)
+def link_to(entry: Entry) -> str:
+    """The link to an entry from a page of this site (inside the serving base path)."""
+    return request.script_root + entry.url
+
+
+def public_url(entry: Entry) -> str:
+    """The public absolute URL of a post or page (feeds, sitemap, JSON-LD)."""
+    return base_url() + entry.url.lstrip("/")
 
 
 def person_data() -> dict:
@@ -106,8 +112,8 @@ def posting_data(post: Post) -> dict:
         "datePublished": post.date.isoformat(),
         "dateModified": post.last_modified.isoformat(),
         "author": {"@type": "Person", "name": config.author, "url": base_url()},
-        "url": post_url(post),
-        "mainEntityOfPage": post.external_url or post_url(post),
+        "url": public_url(post),
+        "mainEntityOfPage": post.external_url or public_url(post),
         "description": post.summary,
     }
     if post.tags:
@@ -130,13 +136,44 @@ def blog(number: int = 1):
     return render_template("blog.html", posts=posts, number=number, page_count=page_count)
 
 
-def post(slug: str):
+def entry(path: str):
+    """Whatever the content put at this path: a post, a page, a redirect, a file of files/ or an extra feed."""
     site = _site()
-    found = site.posts_by_slug.get(slug)
-    if found is None:
+    route = site.routes.get("/" + path)
+    if route is None:
+        if ("/" + path + "/") in site.routes:  # /about -> /about/, as static hosts do
+            return redirect(request.script_root + "/" + path + "/", 308)
         abort(404)
-    newer, older = site.neighbours(found)
-    return render_template("post.html", post=found, newer=newer, older=older, related=site.related(found))
+    if route.kind == "entry" and isinstance(route.target, Page):
+        return render_template("page.html", page=route.target)
+    if route.kind == "entry":
+        post, (newer, older) = route.target, site.neighbours(route.target)
+        return render_template("post.html", post=post, newer=newer, older=older, related=site.related(post))
+    if route.kind == "redirect":
+        return _redirect(route.target)
+    if route.kind == "feed":
+        return atom_feed() if route.target == "atom" else rss_feed()
+    return _root_file(route)
+
+
+def _redirect(target: str):
+    """A 301 from the server; a small redirect page (meta refresh, canonical, noindex) in a build."""
+    internal = target.startswith("/")
+    location = request.script_root + target if internal else target
+    if not current_app.config.get("FREEZING"):
+        return redirect(location, 301)
+    canonical = base_url() + target.lstrip("/") if internal else target
+    return render_template("redirect.html", location=location, canonical_url=canonical)
+
+
+def _root_file(route):
+    """A file of files/, served as is; the freeze records its stamp so that an edit remakes it."""
+    note_source_use(route.owner)
+    try:
+        data = route.target.read_bytes()
+    except OSError:  # removed since the site was read
+        abort(404)
+    return Response(data, mimetype=mimetypes.guess_type(route.target.name)[0] or "application/octet-stream")
 
 
 def tags():
@@ -151,19 +188,12 @@ def tag(slug: str):
     return render_template("tag.html", tag=tag, posts=posts)
 
 
-def page(path: str):
-    found = _site().pages.get(path)
-    if found is None or not path:
-        abort(404)
-    return render_template("page.html", page=found)
-
-
 def _feed(posts: list[Post], title: str, self_endpoint: str, page_endpoint: str, **values):
     site = _site()
     return build_feed(
         site, [post for post in posts if not post.hidden], title=title,
         feed_url=absolute_url(self_endpoint, **values), page_url=absolute_url(page_endpoint, **values),
-        url_of=post_url, base_path=request.script_root, cache=current_app.extensions["flatfolio"].render_cache,
+        url_of=public_url, base_path=request.script_root, cache=current_app.extensions["flatfolio"].render_cache,
     )  # fmt: skip
 
 
@@ -220,17 +250,15 @@ def content_problems(error: ContentProblems):
 def frozen_urls():
     """Every parameterised URL, for Frozen-Flask (no-argument routes it finds by itself)."""
     site = _site()
-    for post in site.posts:
-        yield "post", {"slug": post.slug}
+    for path in site.routes:
+        if path != "/":
+            yield "entry", {"path": path[1:]}
     for slug in site.tags:
         yield "tag", {"slug": slug}
         yield "tag_feed", {"slug": slug}
     page_count = blog_page_count(len(site.posts), site.config.posts_per_page)
     for number in range(2, page_count + 1):
         yield "blog_page", {"number": number}
-    for path in site.pages:
-        if path:
-            yield "page", {"path": path}
 
 
 def reject_dot_segments():
@@ -248,7 +276,6 @@ def init_app(app: Flask) -> None:
         ("/", "home", home),
         ("/blog/", "blog", blog),
         ("/blog/page/<int:number>/", "blog_page", blog),
-        ("/blog/<slug>/", "post", post),
         ("/tags/", "tags", tags),
         ("/tags/<slug>/", "tag", tag),
         ("/tags/<slug>/feed.xml", "tag_feed", tag_feed),
@@ -258,7 +285,7 @@ def init_app(app: Flask) -> None:
         ("/robots.txt", "robots", robots),
         ("/code.css", "code_css", stylesheet_for_code),
         ("/404.html", "not_found_page", not_found_page),
-        ("/<path:path>/", "page", page),
+        ("/<path:path>", "entry", entry),
     ]
     for rule, endpoint, view in rules:
         app.add_url_rule(rule, endpoint, view)
@@ -267,7 +294,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ContentProblems, content_problems)
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals.update(
-        url_for=built_url, absolute_url=absolute_url, site_link=site_link, post_url=post_url,
+        url_for=built_url, absolute_url=absolute_url, site_link=site_link, public_url=public_url, link_to=link_to,
         person_data=person_data, posting_data=posting_data,
     )  # fmt: skip
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import read_tree
+from conftest import read_tree, write_files
 
 import flatfolio.freeze
 from app import create_app
@@ -55,6 +55,15 @@ EDITS = {
     "a page's body": lambda root: append(root / "pages/about.md", "\nMore about me.\n"),
     "site.toml": lambda root: (root / "site.toml").write_text(
         (root / "site.toml").read_text().replace('title = "Test Site"', 'title = "Renamed Site"')
+    ),
+    "a new root file": lambda root: write_files(root, {"files/images/new.png": "PNG"}),
+    "an alias": lambda root: (root / "pages/about.md").write_text(
+        (root / "pages/about.md").read_text().replace("summary:", "aliases: [/about-me/, /me.html]\nsummary:")
+    ),
+    "a post's own url": lambda root: (root / "posts/2024-02-20-second-post.md").write_text(
+        (root / "posts/2024-02-20-second-post.md")
+        .read_text()
+        .replace("tags:", "url: /blog/second/\naliases: /blog/second-post/\ntags:")
     ),
 }
 
