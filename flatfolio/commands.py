@@ -14,6 +14,7 @@ from .check import check_site
 from .config import load_config, normalize_base_url
 from .content import current_site
 from .freeze import FreezeError, freeze_site
+from .importers.command import import_command
 from .oldurls import missing_old_urls
 from .problems import ContentError, Problem
 from .publish import DEFAULT_BRANCH, PublishError, publish_site
@@ -254,5 +255,5 @@ def publish_command(remote: str | None, branch: str, base_url: str | None, quiet
 
 def init_app(app: Flask) -> None:
     """Attach the commands to the app's `flask` CLI."""
-    for command in (freeze_command, new_command, check_command, publish_command):
+    for command in (freeze_command, new_command, check_command, publish_command, import_command):
         app.cli.add_command(command)

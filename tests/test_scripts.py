@@ -64,3 +64,11 @@ def test_refresh_lock_script_writes_both_locks(tmp_path):
         assert re.search(r"^flask==\S+ \\\n    --hash=sha256:[0-9a-f]{64}", text, re.M)
     assert re.search(r"^pytest==", (tmp_path / "requirements-test.txt").read_text(), re.M)
     assert not re.search(r"^pytest==", (tmp_path / "requirements.txt").read_text(), re.M)
+
+
+def test_import_bench_imports_freezes_and_proves_a_small_jekyll_blog(tmp_path):
+    result = run(sys.executable, "bench/import_bench.py", "--posts", "3", "--work", tmp_path)
+    assert result.returncode == 0, result.stderr
+    steps = re.findall(r"^\| (.+?) \| (\d+\.\d\d) \|$", result.stdout, re.M)
+    assert [step for step, _ in steps] == ["import", "freeze (cold)", "check --old-urls", "import + freeze"]
+    assert len(list((tmp_path / "site" / "posts").glob("*.md"))) == 3
