@@ -259,9 +259,12 @@ def test_served_path(path, served):
 
 
 def test_backslash_math_loses_its_markdown_escapes():
-    assert convert_math("a \\\\(x\\_i \\* 2\\\\) b") == ("a $x_i * 2$ b", 1)
+    assert convert_math("a \\\\(x\\_i \\* 2\\\\) b", single_backslash=False, kramdown=True) == ("a $x_i * 2$ b", 1)
 
 
 def test_math_delimiters_become_dollars_outside_code():
     text = "A $$x^2$$ b \\\\(y\\\\) c\n\n$$\nz\n$$\n\n`$$k$$` and\n\n```\n\\\\(q\\\\)\n```\n"
-    assert convert_math(text) == ("A $x^2$ b $y$ c\n\n$$\nz\n$$\n\n`$$k$$` and\n\n```\n\\\\(q\\\\)\n```\n", 2)
+    assert convert_math(text, single_backslash=False, kramdown=True) == (
+        "A $x^2$ b $y$ c\n\n$$\nz\n$$\n\n`$$k$$` and\n\n```\n\\\\(q\\\\)\n```\n",
+        2,
+    )

@@ -17,8 +17,11 @@ _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|div|blockquote|pre|tr|td|th|dt|dd)>|<
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 _INLINE_DOUBLE_DOLLAR = re.compile(r"(?<![\\$])\$\$(?=\S)([^$\n]+?)(?<=\S)\$\$(?!\$)")
-_PAREN_MATH = re.compile(r"\\\\\((.+?)\\\\\)", re.S)
-_BRACKET_MATH = re.compile(r"\\\\\[(.+?)\\\\\]", re.S)
+_NO_BLANK_LINE = r"((?:(?!\n[ \t]*\n).)+?)"  # math never spans a paragraph break
+_PAREN_MATH = re.compile(r"\\\\\(" + _NO_BLANK_LINE + r"\\\\\)", re.S)
+_BRACKET_MATH = re.compile(r"\\\\\[" + _NO_BLANK_LINE + r"\\\\\]", re.S)
+_ONE_OR_TWO_PAREN = re.compile(r"(?<!\\)\\{1,2}\(" + _NO_BLANK_LINE + r"\\{1,2}\)", re.S)
+_ONE_OR_TWO_BRACKET = re.compile(r"(?<!\\)\\{1,2}\[" + _NO_BLANK_LINE + r"\\{1,2}\]", re.S)
 
 
 class FrontMatterError(ValueError):
@@ -164,25 +167,40 @@ def _unescape(math: str) -> str:
     return re.sub(r"\\([_*])", r"\1", math)
 
 
-def convert_math(text: str) -> tuple[str, int]:
-    """MathJax delimiters in the form the math renderer reads: `\\\\(x\\\\)` -> `$x$`, `\\\\[x\\\\]` -> `$$x$$`,
-    and kramdown's inline `$$x$$` (math inside a line of text) -> `$x$`. Code is left alone."""
+def convert_math(text: str, *, single_backslash: bool = True, kramdown: bool = False, is_math=None) -> tuple[str, int]:
+    """MathJax delimiters as the math renderer reads them, outside code: `\\(x\\)` -> `$x$`, `\\[x\\]` -> `$$x$$`.
+
+    Math never spans a blank line. `single_backslash`: `\\(` counts as well as `\\\\(` (Hugo,
+    Pelican; kramdown sources escape the backslash). `kramdown`: its inline `$$x$$` (inside
+    a line of text) is `$x$`, and the `\\_`, `\\*` escapes inside math are undone.
+    `is_math(inner)`: when given, only what it accepts is converted (a bare `\\[a\\]` may be
+    an escaped bracket in prose).
+    """
+    paren, bracket = (_ONE_OR_TWO_PAREN, _ONE_OR_TWO_BRACKET) if single_backslash else (_PAREN_MATH, _BRACKET_MATH)
     count = 0
+
+    def math(match: re.Match, dollars: str) -> str:
+        nonlocal count
+        inner = match.group(1)
+        if is_math is not None and not is_math(inner):
+            return match.group(0)
+        count += 1
+        inner = _unescape(inner) if kramdown else inner
+        return f"{dollars}{inner.strip() if dollars == '$' else inner}{dollars}"
 
     def one(prose: str) -> str:
         nonlocal count
-        # Backslash-delimited math went through Markdown first: its `\_` and `\*` were escapes, not LaTeX.
-        prose, n1 = _PAREN_MATH.subn(lambda m: f"${_unescape(m.group(1).strip())}$", prose)
-        prose, n2 = _BRACKET_MATH.subn(lambda m: f"$${_unescape(m.group(1))}$$", prose)
+        prose = bracket.sub(lambda m: math(m, "$$"), paren.sub(lambda m: math(m, "$"), prose))
+        if not kramdown:
+            return prose
         lines = []
         for line in prose.splitlines(keepends=True):
             if line.strip().startswith("$$") and line.strip().endswith("$$"):
                 lines.append(line)  # a display block on its own line stays display math
                 continue
-            line, n3 = _INLINE_DOUBLE_DOLLAR.subn(lambda m: f"${m.group(1)}$", line)
-            count += n3
+            line, inline = _INLINE_DOUBLE_DOLLAR.subn(lambda m: f"${m.group(1)}$", line)
+            count += inline
             lines.append(line)
-        count += n1 + n2
         return "".join(lines)
 
     return outside_code(text, one), count

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .convert import commonmark, fence, outside_code
+from .convert import commonmark, convert_math, fence, plain_text
 from .model import Note
 
 # An escaped shortcode `{{</* x */>}}` (shown literally by Hugo), or a shortcode tag, opening or closing.
@@ -18,11 +18,7 @@ _TAG = re.compile(
 _ARG = re.compile(r'(?:([\w-]+)\s*=\s*)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)', re.S)
 _MORE = re.compile(r"[ \t]*<!--\s*more\s*-->[ \t]*\n?")
 # MathJax delimiters as written in Markdown: `\(` (Goldmark passthrough) or `\\(` (escaped for Markdown).
-_PAREN_MATH = re.compile(r"(?<!\\)\\{1,2}\((.+?)\\{1,2}\)", re.S)
-_BRACKET_MATH = re.compile(r"(?<!\\)\\{1,2}\[(.+?)\\{1,2}\]", re.S)
 _TEX_LIKE = re.compile(r"\\[A-Za-z]|[\^_={}]")
-_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|blockquote|pre|div|br|hr|tr|td|th|table|figure|figcaption)\b[^>]*>")
-_ANY_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass
@@ -44,29 +40,13 @@ def convert_body(text: str, body: Body) -> tuple[str, str | None]:
     summary = None
     marker = _MORE.search(text)
     if marker:
-        summary = summary_text(text[: marker.start()]) or None
+        summary = plain_text(text[: marker.start()]) or None
         text = _MORE.sub("", text)
         body.conversions["summary marker"] += 1
-    text = outside_code(text, lambda prose: _math(prose, body))
+    # A bare \[a\] may be an escaped bracket: math only where the site turns it on or it looks like TeX.
+    text, math = convert_math(text, is_math=lambda inner: body.math or bool(_TEX_LIKE.search(inner)))
+    body.conversions["math"] += math
     return text, summary
-
-
-def summary_text(markdown: str) -> str:
-    """Markdown as one line of plain text: block ends become spaces, inline tags vanish (`[a](x).` -> `a.`)."""
-    rendered = _BLOCK_TAG.sub(" ", commonmark().render(markdown))
-    return " ".join(html.unescape(_ANY_TAG.sub("", rendered)).split())
-
-
-def _math(prose: str, body: Body) -> str:
-    def convert(match: re.Match, dollars: str) -> str:
-        inner = match.group(1)
-        if not body.math and not _TEX_LIKE.search(inner):
-            return match.group(0)  # an escaped bracket in prose, not math
-        body.conversions["math"] += 1
-        return f"{dollars}{inner.strip() if dollars == '$' else inner}{dollars}"
-
-    prose = _PAREN_MATH.sub(lambda m: convert(m, "$"), prose)
-    return _BRACKET_MATH.sub(lambda m: convert(m, "$$"), prose)
 
 
 def _shortcodes(text: str, body: Body, first_line: int) -> str:

@@ -209,7 +209,7 @@ def make_entry(doc: Doc, config: dict, context: liquid.Context, old: OldSite) ->
     found, front = doc.found, doc.front
     body = liquid.convert(doc.body, found.rel, doc.body_line, context)
     body = liquid.convert_kramdown(body, context.baseurl, context)
-    body, math = convert_math(body)
+    body, math = convert_math(body, single_backslash=False, kramdown=True)
     if math:
         old.conversions["math"] += math
     summary, body = excerpt(front, config, body, old)

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from pygments.lexers import get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from .convert import fence, line_at, outside_code, plain_text
+from .convert import convert_math, fence, line_at, outside_code, plain_text
 from .model import ImportedFile, Note, OldSite
 from .notebooks import notebook_markdown
 
@@ -32,8 +32,6 @@ _NOTEBOOK = re.compile(
     r"^(?P<src>\S+)(?:\s+cells\[(?P<start>-?\d*):(?P<end>-?\d*)\])?(?:\s+language\[(?P<lang>[^\]]*)\])?$"
 )
 # Math never crosses a blank line: a paragraph boundary means the backslash was a plain escape.
-_MATH_PAREN = re.compile(r"\\\\?\(((?:(?!\n[ \t]*\n).)+?)\\\\?\)", re.S)
-_MATH_BRACKET = re.compile(r"\\\\?\[((?:(?!\n[ \t]*\n).)+?)\\\\?\]", re.S)
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 
 
@@ -298,12 +296,7 @@ def _attach(rel: str, ctx: BodyContext) -> str | None:
 
 def _math(body: str, ctx: BodyContext) -> str:
     """MathJax `\\(x\\)` and `\\[x\\]` as `$x$` and `$$x$$`, outside code."""
-
-    def one(prose: str) -> str:
-        prose, inline = _MATH_PAREN.subn(lambda m: f"${m.group(1).strip()}$", prose)
-        prose, display = _MATH_BRACKET.subn(lambda m: f"$${m.group(1)}$$", prose)
-        if inline + display:
-            ctx.site.conversions["math"] += inline + display
-        return prose
-
-    return outside_code(body, one)
+    body, count = convert_math(body)
+    if count:
+        ctx.site.conversions["math"] += count
+    return body
