@@ -5,7 +5,6 @@ import ctypes
 import multiprocessing
 import os
 import queue
-import re
 import shutil
 import signal
 import tempfile
@@ -16,7 +15,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_frozen import Freezer, FrozenFlaskWarning
@@ -24,6 +23,7 @@ from flask_frozen import Freezer, FrozenFlaskWarning
 from . import reuse, views
 from .config import normalize_base_url
 from .content import recording_body_uses
+from .links import broken_links, files_below, page_links
 from .prerender import cpu_count, prerender
 from .problems import ContentError, Problem
 from .urls import JUNK
@@ -32,13 +32,6 @@ MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder a
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/).
 GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page"}
-# Patterns with a literal start scan far faster than one `(?:href|src)=` alternation; the
-# Markdown renderer writes double quotes, raw HTML in posts may use single quotes or none.
-_LINKS = (
-    re.compile(r'href="([^"]*)"'), re.compile(r'src="([^"]*)"'), re.compile(r"href='([^']*)'"),
-    re.compile(r"src='([^']*)'"), re.compile(r"\b(?:href|src)=([^\s\"'=<>`]+)"),
-)  # fmt: skip
-_PLAIN_PATH = re.compile(r"[^:?#%&]*")  # no scheme, query, fragment, escape or entity
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4
 
@@ -404,83 +397,6 @@ def _write_extras(build: Path, cname: str) -> set[str]:
     return {".nojekyll", "CNAME"}
 
 
-def _files(root: Path):
-    """Relative POSIX paths of all files below `root`."""
-    prefix = len(str(root)) + 1
-    for folder, _, names in os.walk(root):
-        for name in names:
-            yield os.path.join(folder, name)[prefix:]
-
-
-def page_links(html: str) -> list[str]:
-    """The distinct href and src values of a page, sorted."""
-    return sorted({link for pattern in _LINKS for link in pattern.findall(html)})
-
-
-def broken_links(
-    build: Path, base_path: str, known: dict[str, list[str]] | None = None, files: set[str] | None = None
-) -> list[str]:
-    """Every href/src in the built HTML that points inside the site at a file that is not there.
-
-    `known` gives the links of pages already read (by file name); the others are read
-    here. `files`, when given, lists every file of the build.
-    """
-    files = files if files is not None else set(_files(build))  # then each link is a set lookup, not a stat
-    checked: dict[tuple[str, str], bool] = {}  # (link, page folder) -> resolves; nav links repeat on every page
-    parsed: dict[str, tuple[bool, str] | None] = {}  # link -> its path, parsed once however many pages hold it
-    broken = []
-    for name in sorted(files):
-        if not name.endswith(".html"):
-            continue
-        page_dir = "/" + name.rsplit("/", 1)[0] + "/" if "/" in name else "/"
-        links = known.get(name) if known else None
-        if links is None:
-            links = page_links((build / name).read_text(encoding="utf-8"))
-        for link in links:
-            if link not in parsed:
-                parsed[link] = _link_path(link)
-            if parsed[link] is None:
-                continue  # another site, or this page (#anchor, ?query)
-            relative, path = parsed[link]
-            # Relative links depend on the page's folder; others resolve the same from any page.
-            key = (link, page_dir if relative else "")
-            resolves = checked.get(key)
-            if resolves is None:
-                target = _target_file(path, relative, page_dir, base_path)
-                target = os.path.normpath(target) if target else target  # "a/../b" as the filesystem sees it
-                resolves = target != "" and (target in files or f"{target}/index.html" in files)
-                checked[key] = resolves
-            if not resolves:
-                broken.append(f"{name}: {link}")
-    return broken
-
-
-def _link_path(link: str) -> tuple[bool, str] | None:
-    """(relative?, unquoted path) of a link inside the site; None for outside links and bare fragments."""
-    if not link or link.startswith("#"):
-        return None
-    if not link.startswith("//") and _PLAIN_PATH.fullmatch(link):  # most links: nothing to split or unquote
-        return (not link.startswith("/"), link)
-    parts = urlsplit(link.replace("&amp;", "&"))
-    if parts.scheme or parts.netloc or not parts.path:
-        return None
-    path = unquote(parts.path)
-    return (not path.startswith("/"), path)
-
-
-def _target_file(path: str, relative: bool, page_dir: str, base_path: str) -> str:
-    """The built file a link's path needs, relative to the build root ("" when it cannot be in the build)."""
-    if not relative:
-        if base_path and not (path + "/").startswith(base_path + "/"):
-            return ""  # root-relative but outside the base path: broken at a sub-path
-        path = path[len(base_path) :]
-    else:
-        path = os.path.normpath(page_dir + path) + ("/" if path.endswith("/") else "")
-    if path.endswith("/"):
-        path += "index.html"
-    return path.lstrip("/")
-
-
 def _remove_leftovers(out: Path) -> None:
     """Delete temporary folders that an interrupted freeze left beside `out`."""
     if out.parent.is_dir():
@@ -495,7 +411,7 @@ def _carry_over_foreign_files(old: Path, build: Path) -> None:
     """
     made = set((old / MANIFEST).read_text(encoding="utf-8").split())
     made.add(MANIFEST)
-    for name in sorted(_files(old)):
+    for name in sorted(files_below(old)):
         if name in made:
             continue
         target = build / name

@@ -342,3 +342,20 @@ def test_redirect_pages_and_html_entries_are_valid_html(moved):
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert json.loads(result.stderr)["messages"] == [] and result.returncode == 0
     assert len(pages) == 9
+
+
+def test_links_shown_as_code_are_text_not_links(site_root, write):
+    """Highlighted HTML in a code block keeps its quotes: the build's link check must not read it as a link."""
+    write({
+        "posts/2024-05-01-code.md": "---\ntitle: Code\ndate: 2024-05-01\n---\n"
+        "```html+jinja\n<a class=\"x\" href=\"{{ SITEURL }}/{{ next.url }}\">next</a> <img src='/no.png'>\n```\n"
+        "\n`<a href='/nowhere/'>` and <a href='/about/'>about</a>\n",
+    })  # fmt: skip
+    result = flask(site_root, "freeze", "--out", str(site_root / "out"))
+    assert result.returncode == 0, result.stderr
+    from flatfolio.links import page_links
+
+    html = (site_root / "out/blog/code/index.html").read_text()
+    links = page_links(html)
+    assert "/about/" in links
+    assert not [link for link in links if "SITEURL" in link or "span" in link or link in ("/no.png", "/nowhere/")]

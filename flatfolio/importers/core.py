@@ -6,7 +6,7 @@ from pathlib import Path
 
 import tomlkit
 
-from ..urls import SITE_FILES, SITE_FOLDERS, is_junk
+from ..urls import SITE_FILES, SITE_FOLDERS, clean_path, is_junk, output_file
 from . import GENERATORS, reader
 from .links import DEFAULT_POST_PATTERN, dead_links, entry_url, is_own_path, old_urls
 from .model import ImportedFile, Note, OldSite
@@ -96,6 +96,7 @@ def import_site(site_root: Path, source: Path, generator: str | None = None, dry
     old.files = [file for file in old.files if not any(is_junk(part) for part in file.path.split("/"))]
     old.files = [file for file in old.files if not site_writes(file, source, notes)]
     pattern, new_pattern = settle_post_pattern(site_root, old, current_urls(document), notes)
+    drop_second_claims(old, pattern, notes)
     atom, rss = own_feed_paths(old, pattern, notes)
     urls = old_urls(old, pattern)
     dead = dead_links(old, source, pattern, extra=set())
@@ -111,6 +112,47 @@ def import_site(site_root: Path, source: Path, generator: str | None = None, dry
         except OSError as error:
             outcome.failed.append(Note(str(error.filename or toml_path), None, f"cannot write: {error.strerror}"))
     return Result(generator, old, outcome, dead, changes, urls, notes, dry_run)
+
+
+def drop_second_claims(old: OldSite, pattern: str, notes: list[Note]) -> None:
+    """The old site served one thing per path: an alias or file at a path an entry or earlier alias took is dropped.
+
+    Entries keep their paths (a clash between two entries is flatfolio's to report, naming both).
+    """
+    taken = {}
+    for entry in old.entries:
+        taken.setdefault(_file_of(entry_url(entry, pattern)), entry.source)
+    for entry in old.entries:
+        aliases = entry.front.get("aliases")
+        if not aliases:
+            continue
+        kept = []
+        for alias in aliases:
+            owner = taken.setdefault(_file_of(str(alias)), entry.source)
+            if owner == entry.source and _file_of(str(alias)) != _file_of(entry_url(entry, pattern)):
+                kept.append(alias)
+            else:
+                notes.append(Note(entry.source, None, f"alias {alias} dropped: the old site served {owner} there"))
+        if kept:
+            entry.front["aliases"] = kept
+        else:
+            del entry.front["aliases"]
+    files = []
+    for file in old.files:
+        owner = taken.setdefault(_file_of("/" + file.path), None)
+        if owner is None:
+            files.append(file)
+        else:
+            notes.append(Note(file.path, None, f"file dropped: the old site served {owner} at /{file.path}"))
+    old.files = files
+
+
+def _file_of(path: str) -> str:
+    """The build file a path is written to ("/a" and "/a/" are one), as flatfolio will write it."""
+    try:
+        return output_file(clean_path(path))
+    except ValueError:
+        return output_file(path)
 
 
 def site_writes(file: ImportedFile, source: Path, notes: list[Note]) -> bool:

@@ -32,8 +32,9 @@ LISTING = re.compile(r"\{%-?\s*for\s+\w+\s+in\s+(?:site\.|paginator\.)|\bpaginat
 
 
 def looks_like(root: Path) -> bool:
-    """A Jekyll site has `_config.yml` and a `_posts/` folder."""
-    return (root / "_config.yml").is_file() and (root / "_posts").is_dir()
+    """A Jekyll site has a `_posts/` folder and `_config.yml` (or `_config.yaml`), or, in old sites, `_layouts/`."""
+    has_config = any((root / name).is_file() for name in ("_config.yml", "_config.yaml"))
+    return (root / "_posts").is_dir() and (has_config or (root / "_layouts").is_dir())
 
 
 @dataclass

@@ -29,17 +29,18 @@ class Found:
 
 
 def read_config(root: Path, notes: list[Note]) -> dict:
-    """`_config.yml` as a dict (empty, with a note, when it cannot be read)."""
-    try:
-        config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    """`_config.yml` (or `_config.yaml`) as a dict (empty, with a note, when it cannot be read)."""
+    name = next((name for name in ("_config.yml", "_config.yaml") if (root / name).is_file()), None)
+    if name is None:
         return {}
+    try:
+        config = yaml.safe_load((root / name).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         mark = getattr(error, "problem_mark", None)
-        notes.append(Note("_config.yml", mark.line + 1 if mark else None, f"cannot be read, defaults used: {error}"))
+        notes.append(Note(name, mark.line + 1 if mark else None, f"cannot be read, defaults used: {error}"))
         return {}
     if not isinstance(config, dict):
-        notes.append(Note("_config.yml", None, "is not a mapping of settings: defaults used"))
+        notes.append(Note(name, None, "is not a mapping of settings: defaults used"))
         return {}
     return config
 
