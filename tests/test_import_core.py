@@ -268,3 +268,37 @@ def test_math_delimiters_become_dollars_outside_code():
         "A $x^2$ b $y$ c\n\n$$\nz\n$$\n\n`$$k$$` and\n\n```\n\\\\(q\\\\)\n```\n",
         2,
     )
+
+
+@pytest.mark.parametrize(
+    ("generator", "files", "detected"),
+    [
+        ("jekyll", {"_posts/2008-01-01-a.md": "---\n---\n", "_layouts/post.html": "x"}, True),  # before _config.yml
+        ("jekyll", {"_posts/2008-01-01-a.md": "---\n---\n", "_config.yaml": "title: x\n"}, True),
+        ("jekyll", {"_posts/2008-01-01-a.md": "---\n---\n"}, False),
+        ("pelican", {"publishconf.py": "SITEURL = 'x'\n", "content/a.rst": "A\n=\n"}, True),
+        ("pelican", {"publishconf.py": "SITEURL = 'x'\n"}, False),
+    ],
+)
+def test_older_and_leaner_site_shapes_are_detected(tmp_path, generator, files, detected):
+    from flatfolio.importers import reader
+
+    root = write_files(tmp_path / "old", files)
+    assert bool(reader(generator).looks_like(root)) is detected
+
+
+def test_an_alias_or_file_at_a_path_the_old_site_already_served_is_dropped_with_a_note():
+    old = OldSite("jekyll")
+    old.entries = [
+        ImportedEntry("page", "conduct.md", "conduct.md", {"title": "C", "url": "/conduct/"}, "C\n"),
+        ImportedEntry("page", "coc.md", "coc.md", {"title": "D", "url": "/coc/", "aliases": ["/conduct", "/x/"]}, ""),
+    ]
+    old.files = [ImportedFile("coc/index.html", data=b"old"), ImportedFile("img.png", data=b"png")]
+    notes = []
+    core.drop_second_claims(old, "/blog/{slug}/", notes)
+    assert old.entries[1].front["aliases"] == ["/x/"]
+    assert [file.path for file in old.files] == ["img.png"]
+    assert [str(note) for note in notes] == [
+        "coc.md: alias /conduct dropped: the old site served conduct.md there",
+        "coc/index.html: file dropped: the old site served coc.md at /coc/index.html",
+    ]

@@ -45,7 +45,8 @@ def convert_body(text: str, body: Body) -> tuple[str, str | None]:
         body.conversions["summary marker"] += 1
     # A bare \[a\] may be an escaped bracket: math only where the site turns it on or it looks like TeX.
     text, math = convert_math(text, is_math=lambda inner: body.math or bool(_TEX_LIKE.search(inner)))
-    body.conversions["math"] += math
+    if math:
+        body.conversions["math"] += math
     return text, summary
 
 

@@ -11,6 +11,7 @@ from .convert import plain_text, post_name
 from .model import ImportedEntry, Note, OldSite
 from .notebooks import notebook_markdown, read_notebook
 from .pelican_meta import (
+    CONFIG_FILES,
     front_date,
     markdown_header,
     pelican_slug,
@@ -29,8 +30,9 @@ _NOTEBOOK_KEYS = ("title", "date", "category", "tags", "slug", "author", "summar
 
 
 def looks_like(root: Path) -> bool:
-    """A Pelican site: pelicanconf.py beside its content folder."""
-    return (root / "pelicanconf.py").is_file() and _content_dir(root, read_settings(root)[0]).is_dir()
+    """A Pelican site: pelicanconf.py (or only publishconf.py) beside its content folder."""
+    has_settings = any((root / name).is_file() for name in CONFIG_FILES)
+    return has_settings and _content_dir(root, read_settings(root)[0]).is_dir()
 
 
 def _content_dir(root: Path, settings: dict) -> Path:
