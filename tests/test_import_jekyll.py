@@ -214,3 +214,19 @@ def test_import_of_a_jekyll_site_writes_exactly_these_files(blog, make_app, tmp_
     again = make_app(site).test_cli_runner().invoke(args=["import", str(blog)])
     assert "0 written, 11 unchanged, 0 clashes" in again.stdout
     assert read_tree(site) == tree
+
+
+def test_plain_page_values_are_filled_in_and_the_rest_noted():
+    from flatfolio.importers.jekyll_liquid import Context, convert
+
+    context = Context(post_urls={}, link_urls={})
+    body = "# {{ page.title }}\n\nBy {{page.author}}, {{ page.tags }} {{ page.date | date: '%Y' }}\n"
+    page = {"title": "How I turned down $300,000", "author": "Tom", "tags": ["a"]}
+    assert convert(body, "_posts/x.md", 5, context, page) == (
+        "# How I turned down $300,000\n\nBy Tom, {{ page.tags }} {{ page.date | date: '%Y' }}\n"
+    )
+    assert context.conversions["page variable"] == 2
+    assert [str(note) for note in context.notes] == [
+        "_posts/x.md:7: Liquid left in place: {{ page.tags }}",
+        "_posts/x.md:7: Liquid left in place: {{ page.date | date: '%Y' }}",
+    ]

@@ -208,7 +208,7 @@ def _names(front: dict, single: str, plural: str) -> list[str]:
 def make_entry(doc: Doc, config: dict, context: liquid.Context, old: OldSite) -> ImportedEntry | None:
     """The flatfolio entry for a document: converted body, flatfolio front matter, old URL and aliases."""
     found, front = doc.found, doc.front
-    body = liquid.convert(doc.body, found.rel, doc.body_line, context)
+    body = liquid.convert(doc.body, found.rel, doc.body_line, context, front)
     body = liquid.convert_kramdown(body, context.baseurl, context)
     body, math = convert_math(body, single_backslash=False, kramdown=True)
     if math:

@@ -16,6 +16,7 @@ _POST_URL = re.compile(_T + r"post_url\s+([^\s%]+)" + _E)
 _LINK = re.compile(_T + r"link\s+([^\s%]+)" + _E)
 _GIST = re.compile(_T + r"gist\s+([\w-]+/)?([0-9a-f]+)(?:\s+[^%]*?)?" + _E)
 _FILTERED = re.compile(r"\{\{-?\s*(['\"])(.*?)\1\s*\|\s*(?:relative_url|absolute_url)\s*-?\}\}")
+_PAGE_VALUE = re.compile(r"\{\{-?\s*page\.(\w+)\s*-?\}\}")  # {{ page.title }}, no filters
 _SITE_URL = re.compile(r"(?:\{\{-?\s*site\.(?:url|baseurl)\s*-?\}\})+")
 _LEFT = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.S)
 _IAL_LINE = re.compile(r"^[ \t]*\{:[^}\n]*\}[ \t]*\n", re.M)
@@ -34,19 +35,22 @@ class Context:
     notes: list[Note] = field(default_factory=list)
 
 
-def convert(body: str, source: str, body_line: int, context: Context) -> str:
-    """`body` with Jekyll's tags converted; what cannot be converted stays and is noted with its line."""
+def convert(body: str, source: str, body_line: int, context: Context, page: dict | None = None) -> str:
+    """`body` with Jekyll's tags converted; what cannot be converted stays and is noted with its line.
+
+    `page`: the document's front matter, for `{{ page.title }}` and other plain values.
+    """
     parts, start = [], 0
     for match in _RAW.finditer(body):
-        parts.append(_convert_part(body[start : match.start()], body, source, body_line, context))
+        parts.append(_convert_part(body[start : match.start()], body, source, body_line, context, page or {}))
         parts.append(match.group(1))  # raw: shown exactly as written
         context.conversions["raw"] += 1
         start = match.end()
-    parts.append(_convert_part(body[start:], body, source, body_line, context))
+    parts.append(_convert_part(body[start:], body, source, body_line, context, page or {}))
     return "".join(parts)
 
 
-def _convert_part(text: str, whole: str, source: str, body_line: int, context: Context) -> str:
+def _convert_part(text: str, whole: str, source: str, body_line: int, context: Context, page: dict) -> str:
     counts = context.conversions
 
     def where(needle: str) -> int:
@@ -93,7 +97,15 @@ def _convert_part(text: str, whole: str, source: str, body_line: int, context: C
         counts["site_url"] += 1
         return "" if match.string[match.end() : match.end() + 1] == "/" else "/"
 
+    def page_value(match: re.Match) -> str:
+        value = page.get(match.group(1))
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return match.group(0)  # a list, a date to format, or nothing: left and noted below
+        counts["page variable"] += 1
+        return str(value)
+
     text = _COMMENT.sub(comment, text)
+    text = _PAGE_VALUE.sub(page_value, text)
     text = _HIGHLIGHT.sub(highlight, text)
     text = _POST_URL.sub(post_url, text)
     text = _LINK.sub(link, text)
