@@ -151,10 +151,12 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
         kind = "a list" if isinstance(meta, list) else f"the value {meta!r}"
         problems.append(Problem(source, "front matter", f"expected 'key: value' lines, got {kind}", 2))
         meta = {}
+    # Greedy up to the first colon, then stripped: a lazy `[^:]*?\s*:` retried `\s*` at
+    # every position of a long run of spaces (quadratic).
     key_lines = {
-        match.group(1): number + 2
+        match.group(1).rstrip(): number + 2
         for number, line in enumerate(meta_text.split("\n"))
-        if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
+        if (match := re.match(r"([^\s:#][^:]*):", line))
     }
     return meta, problems, key_lines
 
