@@ -47,7 +47,9 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
 
     import lxml.html  # imported on first use: a build whose feeds are all unchanged never needs it
 
-    wrapper = lxml.html.fragment_fromstring(_CODE_BLOCK.sub(set_aside_block, html), create_parent="div")
+    # huge_tree: libxml2 otherwise silently drops everything nested 255 elements deep or more.
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    wrapper = lxml.html.fragment_fromstring(_CODE_BLOCK.sub(set_aside_block, html), create_parent="div", parser=parser)
     wrapper.rewrite_links(resolve, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in wrapper)
     return _SET_ASIDE.sub(lambda match: set_aside[int(match.group(1))], inner)

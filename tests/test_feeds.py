@@ -133,3 +133,11 @@ def test_a_tag_feed_gives_each_entry_only_its_tag(frozen):
     assert [[tag.term for tag in entry.tags] for entry in parsed.entries] == [["Databases"], ["Databases"]]
     main = feedparser.parse((frozen / "feed.xml").read_bytes())
     assert [tag.term for tag in main.entries[-1].tags] == ["Go", "Databases"]
+
+
+def test_content_nested_300_elements_deep_stays_in_the_feed():
+    from flatfolio.feeds import absolute_links
+
+    html = "<div>" * 300 + '<a href="/deep/">deep</a>' + "</div>" * 300 + "<p>after</p>"
+    out = absolute_links(html, "https://example.org/blog/p/", "https://example.org/", "")
+    assert out == "<div>" * 300 + '<a href="https://example.org/deep/">deep</a>' + "</div>" * 300 + "<p>after</p>"
