@@ -7,14 +7,13 @@ changed post, base path, library version or rendering code simply misses.
 """
 
 import hashlib
-import os
-import shutil
-import tempfile
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
+from .store import Store, make_cache_folder
 
 CACHE_FOLDER = ".cache"  # in the site folder; git-ignored, never part of a build
 # Everything rendering depends on besides the Markdown text itself.
@@ -51,15 +50,6 @@ def renderer_fingerprint() -> str:
     return hash_parts(installed_versions(RENDER_LIBRARIES), *modules)[:16]
 
 
-def make_cache_folder(cache_root: Path, folder: Path) -> None:
-    """Create a folder in the cache; raises OSError when the cache cannot be written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    # Like .pytest_cache: git ignores the cache in any repository, whatever its .gitignore.
-    ignore = cache_root / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# flatfolio's caches: safe to delete\n*\n")
-
-
 def cache_key(*parts: str) -> str:
     """A key for a result computed from `parts` by the current rendering code."""
     return hash_parts(renderer_fingerprint(), *parts)
@@ -71,7 +61,7 @@ def render_key(text: str, base_path: str) -> str:
 
 
 class RenderCache:
-    """Rendered HTML by render key: handed-over results in memory, and files on disk.
+    """Rendered HTML by render key: handed-over results in memory, and entries in the store on disk.
 
     `folder=None` keeps nothing on disk (the cache disabled): only HTML handed over by
     the parallel pre-render is used, once.
@@ -79,17 +69,13 @@ class RenderCache:
 
     def __init__(self, folder: Path | None):
         self.root = folder
-        self.folder = folder / "render" / renderer_fingerprint() if folder else None
+        self.store = Store(folder, "render", renderer_fingerprint())
         self._handed_over: dict[str, str] = {}
 
-    def _file(self, key: str) -> Path | None:
-        return self.folder / f"{key}.html" if self.folder else None
-
     def has(self, text: str, base_path: str) -> bool:
-        """Whether rendering `text` can be skipped."""
+        """Whether rendering `text` can be skipped (a damaged entry is still rendered, by `get`'s caller)."""
         key = render_key(text, base_path)
-        file = self._file(key)
-        return key in self._handed_over or (file is not None and file.is_file())
+        return key in self._handed_over or self.store.exists(key)
 
     def get(self, text: str, base_path: str) -> str | None:
         """The cached HTML, or None; a handed-over result is given out once (the page keeps it)."""
@@ -102,17 +88,18 @@ class RenderCache:
 
         On disk it costs no memory: 10,000 posts held as strings would take 400 MB.
         """
-        key = render_key(text, base_path)
-        if not self._write(key, html) and hand_over:
-            self._handed_over[key] = html
+        self.put_many(base_path, [(text, html)], hand_over)
+
+    def put_many(self, base_path: str, rendered, hand_over: bool = False) -> None:
+        """`put` for several (text, html) pairs at once: one durable write for all of them."""
+        entries = {render_key(text, base_path): html for text, html in rendered}
+        stored = self.store.write_many({key: html.encode("utf-8", "surrogatepass") for key, html in entries.items()})
+        if hand_over and not stored:
+            self._handed_over.update(entries)
 
     def prune_other_versions(self) -> None:
         """Delete what older renderers (other library versions or rendering code) left: no key can reach it."""
-        if self.folder is None or not self.folder.parent.is_dir():
-            return
-        for folder in self.folder.parent.iterdir():
-            if folder != self.folder:
-                shutil.rmtree(folder, ignore_errors=True)
+        self.store.prune_other_versions()
 
     def memo(self, compute, *parts: str) -> str:
         """`compute(*parts)`, a pure function of its text arguments, stored on disk."""
@@ -120,35 +107,15 @@ class RenderCache:
         value = self._read(key)
         if value is None:
             value = compute(*parts)
-            self._write(key, value)
+            self.store.write(key, value.encode("utf-8", "surrogatepass"))
         return value
 
     def _read(self, key: str) -> str | None:
-        file = self._file(key)
-        if file is None:
-            return None
+        data = self.store.read(key)
         try:
-            return file.read_bytes().decode("utf-8", "surrogatepass")
-        except (OSError, UnicodeDecodeError):
+            return data.decode("utf-8", "surrogatepass") if data is not None else None
+        except UnicodeDecodeError:
             return None
-
-    def _write(self, key: str, html: str) -> bool:
-        """Store an entry on disk; False when there is no cache folder or it cannot be written."""
-        file = self._file(key)
-        if file is None:
-            return False
-        # Write to a temporary file and rename, so a reader never sees half an entry;
-        # a folder we cannot write to just means no caching.
-        try:
-            if not file.parent.is_dir():
-                make_cache_folder(self.root, file.parent)
-            fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(html.encode("utf-8", "surrogatepass"))
-            os.replace(temp, file)
-        except OSError:
-            return False
-        return True
 
 
 class TemplateCache(FileSystemBytecodeCache):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from .content import Post, Site
+from .content import Post, Site, Tag
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -47,16 +47,22 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
 
     import lxml.html  # imported on first use: a build whose feeds are all unchanged never needs it
 
-    wrapper = lxml.html.fragment_fromstring(_CODE_BLOCK.sub(set_aside_block, html), create_parent="div")
+    # huge_tree: libxml2 otherwise silently drops everything nested 255 elements deep or more.
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    wrapper = lxml.html.fragment_fromstring(_CODE_BLOCK.sub(set_aside_block, html), create_parent="div", parser=parser)
     wrapper.rewrite_links(resolve, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in wrapper)
     return _SET_ASIDE.sub(lambda match: set_aside[int(match.group(1))], inner)
 
 
 def build_feed(
-    site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str, cache=None
+    site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str, cache=None,
+    tag: Tag | None = None,
 ) -> FeedGenerator:
     """A feed of the newest posts; `url_of(post)` gives a post's absolute URL on the site.
+
+    A tag's feed gives each entry that tag as its only category: every category in each
+    of a post's tag feeds would make 500 tags cost 250,000 categories.
 
     With a `cache` (a RenderCache), each post's absolute-link HTML is computed once,
     not once per feed it appears in (the main feeds and up to one per tag).
@@ -94,6 +100,6 @@ def build_feed(
         content = cache.memo(absolute_links, *link_args) if cache else absolute_links(*link_args)
         if content.strip():
             entry.content(content, type="html")
-        for tag in post.tags:
-            entry.category(term=tag.name)
+        for category in [tag] if tag is not None else post.tags:
+            entry.category(term=category.name)
     return feed

@@ -18,6 +18,7 @@ from .render import render_markdown
 # Below this many texts, starting worker processes costs more than it saves.
 MIN_PARALLEL = 16
 MAX_CHUNK = 8  # texts per hand-out to a worker
+WRITE_BATCH = 64  # rendered texts stored with one durable write (held in memory until then)
 
 
 def cpu_count() -> int:
@@ -46,6 +47,11 @@ def prerender(cache: RenderCache, texts, base_path: str, workers: int | None = N
     chunk = max(1, min(MAX_CHUNK, len(missing) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         rendered = pool.map(render_markdown, missing, repeat(base_path), chunksize=chunk)
+        batch = []
         for text, html in zip(missing, rendered, strict=True):
-            cache.put(text, base_path, html, hand_over=True)
+            batch.append((text, html))
+            if len(batch) == WRITE_BATCH:
+                cache.put_many(base_path, batch, hand_over=True)
+                batch = []
+        cache.put_many(base_path, batch, hand_over=True)
     return len(missing)

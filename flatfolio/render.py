@@ -98,6 +98,32 @@ def _heading_permalinks(state: StateCore) -> None:
                            Token("link_close", "a", -1)]
 
 
+def _heading_ids(state: StateCore) -> None:
+    """Give every heading an id from its text, numbered when taken (`same`, `same-1`, `same-2`).
+
+    Each base slug resumes numbering where it stopped: ids are only ever added, so the
+    numbers before are still taken, and 5,000 identical headings stay linear.
+    """
+    tokens = state.tokens
+    taken = {str(token.attrGet("id")) for token in tokens if token.type == "heading_open" and token.attrGet("id")}
+    next_number: dict[str, int] = {}
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.attrGet("id"):
+            continue
+        inline = tokens[index + 1]
+        title = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+        base = slugify(title)
+        slug, number = base, next_number.get(base, 0)
+        if number:
+            slug = f"{base}-{number}"
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        next_number[base] = number
+        taken.add(slug)
+        token.attrSet("id", slug)
+
+
 def _alignment_classes(state: StateCore) -> None:
     """Table alignment as classes (`align-right`), not style attributes a strict CSP blocks."""
     for token in state.tokens:
@@ -110,7 +136,6 @@ def _alignment_classes(state: StateCore) -> None:
 def make_markdown() -> MarkdownIt:
     """A CommonMark renderer with the GFM extensions authors expect from GitHub."""
     from markdown_it import MarkdownIt
-    from mdit_py_plugins.anchors import anchors_plugin
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -118,7 +143,7 @@ def make_markdown() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
     md.core.ruler.push("focusable_scrollers", _focusable_scrollers)
     md.core.ruler.push("root_relative_links", _prefix_root_relative_links)
@@ -137,25 +162,25 @@ def render_markdown(text: str, base_path: str = "") -> str:
     return _markdown().render(text, {"base_path": base_path.rstrip("/")})
 
 
-_CONTAINER_PREFIX = re.compile(r"^[ \t>*+\-.)0-9]+", re.M)
+# What a line opening a nested container starts with: quote marks, list markers, indentation
+# and footnote labels (`[^note]:`, whose definitions nest too).
+_CONTAINER_PREFIX = re.compile(r"^(?:[ \t>*+\-.)0-9]|\[\^[^\]\s]*\]:)+", re.M)
 _DEEP_PREFIX_COLUMNS = 18
-# A line starting with 18 prefix characters, or with 5 or more and a tab among them (a tab
-# counts as up to 4 columns, so fewer than 5 characters never reach 18).
-_MAYBE_DEEP_PREFIX = re.compile(r"^[ >*+\-.)0-9]{18}|^(?=[ >*+\-.)0-9]*\t)[ \t>*+\-.)0-9]{5}", re.M)
+# A line starting with 18 prefix characters, or whose run of them meets a tab or a `[`
+# (a tab counts as up to 4 columns; `[` may begin a footnote label): those are measured.
+_MAYBE_DEEP_PREFIX = re.compile(r"^[ >*+\-.)0-9]{18}|^(?=[ >*+\-.)0-9]*[\t\[])", re.M)
 
 
 def _could_nest_deeply(text: str) -> bool:
     """A cheap necessary condition for `nesting_overflow`, so most files skip the block parse.
 
     Every nesting level costs the line that opens it at least one column of prefix
-    (`>`, a list marker and its space, or indentation): a file whose lines all start with
-    fewer than 18 such columns cannot reach markdown-it's nesting limit.
+    (`>`, a list marker and its space, indentation or a footnote label): a file whose
+    lines all start with fewer than 18 such columns cannot reach markdown-it's nesting limit.
     """
     for match in _MAYBE_DEEP_PREFIX.finditer(text):
-        if "\t" not in match.group(0):
-            return True
-        prefix = _CONTAINER_PREFIX.match(text, match.start()).group(0)
-        if len(prefix.expandtabs(4)) >= _DEEP_PREFIX_COLUMNS:
+        prefix = _CONTAINER_PREFIX.match(text, match.start())
+        if prefix and len(prefix.group(0).expandtabs(4)) >= _DEEP_PREFIX_COLUMNS:
             return True
     return False
 
@@ -210,7 +235,9 @@ def table_of_contents(html: str) -> list[tuple[int, str, str]]:
     ]
 
 
-_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]+>")  # link targets and HTML tags
+# Link targets and HTML tags. Neither class crosses the opening character it starts
+# with, so each attempt stops at the next one: 100,000 `<` (or `](`) stay linear.
+_NOT_READ = re.compile(r"\]\([^()]*\)|<[^<>]+>")
 
 
 def reading_minutes(markdown: str) -> int:

@@ -12,7 +12,6 @@ and which is still as that build left it, is hard-linked into the new build inst
 being rendered again. The record lives in the site's `.cache/` folder, one per destination.
 """
 
-import contextlib
 import hashlib
 import json
 import os
@@ -22,11 +21,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from .cache import hash_parts, installed_versions, make_cache_folder
+from .cache import hash_parts, installed_versions
 from .content import Site
+from .store import Store
 
 RECORD_FOLDER = "builds"
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: kept in the cache store
 # Installed code that shapes the output, besides flatfolio itself.
 OUTPUT_LIBRARIES = (
     "flask", "werkzeug", "jinja2", "markupsafe", "frozen-flask", "flask-flatpages", "feedgen", "lxml",
@@ -88,14 +88,17 @@ def page_key(build: str, url: str, uses, site: Site) -> str | None:
     return hash_parts(build, url, *bodies)
 
 
-def record_file(cache_root: Path, out: Path) -> Path:
-    """Where the record of builds into `out` is kept."""
-    return cache_root / RECORD_FOLDER / f"{hash_parts(str(out.resolve()))}.json"
+def _records(cache_root: Path | None) -> Store:
+    return Store(cache_root, RECORD_FOLDER, f"record-{RECORD_VERSION}")
+
+
+def _record_key(out: Path) -> str:
+    return hash_parts(str(out.resolve()))
 
 
 def spare_folder(cache_root: Path | None, out: Path) -> Path | None:
     """Where the build before last into `out` is kept, to be brought up to date by the next build."""
-    return None if cache_root is None else record_file(cache_root, out).with_suffix(".spare")
+    return None if cache_root is None else cache_root / RECORD_FOLDER / f"{_record_key(out)}.spare"
 
 
 def file_stat(path: Path | str) -> tuple[int, int, int]:
@@ -106,40 +109,27 @@ def file_stat(path: Path | str) -> tuple[int, int, int]:
 
 def load_record(cache_root: Path | None, out: Path) -> dict[str, PageRecord]:
     """The last build's pages by URL; empty when there is no usable record."""
-    if cache_root is None:
+    data = _records(cache_root).read(_record_key(out))
+    if data is None:
         return {}
     try:
-        data = json.loads(record_file(cache_root, out).read_text(encoding="utf-8"))
-        if data.get("version") != RECORD_VERSION:
-            return {}
-        return {url: PageRecord(**{**fields, "stat": tuple(fields["stat"])}) for url, fields in data["pages"].items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return {}  # missing, unreadable or from another version: build everything
+        pages = json.loads(data)
+        return {url: PageRecord(**{**fields, "stat": tuple(fields["stat"])}) for url, fields in pages.items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}  # written by other code under the same version: build everything
 
 
 def save_record(cache_root: Path | None, out: Path, pages: dict[str, PageRecord]) -> None:
     """Keep this build's record for the next one; failing to write it only costs a full build."""
-    if cache_root is None:
-        return
-    file = record_file(cache_root, out)
-    temp = file.with_suffix(".tmp")
-    try:
-        make_cache_folder(cache_root, file.parent)
-        data = {"version": RECORD_VERSION, "pages": {url: vars(page) for url, page in sorted(pages.items())}}
-        temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(temp, file)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+    data = {url: vars(page) for url, page in sorted(pages.items())}
+    _records(cache_root).write(_record_key(out), json.dumps(data, separators=(",", ":")).encode())
 
 
 def forget_record(cache_root: Path | None, out: Path) -> None:
     """Drop the record before `out` changes, so a failed or interrupted build never leaves a stale one."""
-    if cache_root is not None:
-        # Cannot delete it (no cache folder, read-only): still safe, as each file's
-        # recorded inode and mtime no longer match a file the new build replaced.
-        with contextlib.suppress(OSError):
-            record_file(cache_root, out).unlink(missing_ok=True)
+    # Cannot delete it (no cache folder, read-only): still safe, as each file's
+    # recorded inode and mtime no longer match a file the new build replaced.
+    _records(cache_root).delete(_record_key(out))
 
 
 def reusable(previous: dict[str, PageRecord], urls, build: str, site: Site, out: Path) -> dict[str, PageRecord]:

@@ -13,9 +13,10 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
-from .cache import make_cache_folder, renderer_fingerprint
+from .cache import renderer_fingerprint
 from .problems import Problem
 from .render import nesting_overflow, render_markdown
+from .store import Store
 from .text import has_control_chars, strip_control_chars
 
 EXTENSIONS = (".md", ".markdown")
@@ -150,10 +151,12 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
         kind = "a list" if isinstance(meta, list) else f"the value {meta!r}"
         problems.append(Problem(source, "front matter", f"expected 'key: value' lines, got {kind}", 2))
         meta = {}
+    # Greedy up to the first colon, then stripped: a lazy `[^:]*?\s*:` retried `\s*` at
+    # every position of a long run of spaces (quadratic).
     key_lines = {
-        match.group(1): number + 2
+        match.group(1).rstrip(): number + 2
         for number, line in enumerate(meta_text.split("\n"))
-        if (match := re.match(r"([^\s:#][^:]*?)\s*:", line))
+        if (match := re.match(r"([^\s:#][^:]*):", line))
     }
     return meta, problems, key_lines
 
@@ -187,13 +190,13 @@ def _parser_fingerprint() -> str:
 
 
 class ParsedMemo:
-    """What parsing found for each file version, kept in `.cache/parsed/` for the next run.
+    """What parsing found for each file version, one store entry per folder in `.cache/parsed/`.
 
     Only versions seen by the latest walk are kept, so deleted and edited files drop out.
     """
 
     def __init__(self, cache_root: Path | None, name: str):
-        self.file = cache_root / "parsed" / f"{_parser_fingerprint()}-{name}.pickle" if cache_root else None
+        self.store = Store(cache_root, "parsed", _parser_fingerprint())
         self.name = name
         self._known: dict | None = None
         self._seen: dict = {}
@@ -201,11 +204,11 @@ class ParsedMemo:
     def _load(self) -> dict:
         if self._known is None:
             self._known = {}
+            data = self.store.read(self.name)
             try:
-                with open(self.file, "rb") as handle:
-                    known = pickle.load(handle)  # our own cache folder, written below
+                known = pickle.loads(data) if data is not None else {}  # our own checksummed entry
                 self._known = known if isinstance(known, dict) else {}
-            except Exception:  # noqa: BLE001 -- missing, unreadable or from another version: parse again
+            except Exception:  # noqa: BLE001 -- a payload from a build with other classes: parse again
                 pass
         return self._known
 
@@ -219,23 +222,13 @@ class ParsedMemo:
         self._seen[key] = found
 
     def save(self) -> None:
-        """End a walk: keep what it saw, on disk when that changed."""
+        """End a walk: keep what it saw, on disk when that changed (a damaged entry loaded as empty, so it did)."""
         seen, self._seen = self._seen, {}
         if seen.keys() == self._load().keys():
             return
         self._known = seen
-        if self.file is None:
-            return
-        try:
-            make_cache_folder(self.file.parent.parent, self.file.parent)
-            for old in self.file.parent.glob(f"*-{self.name}.pickle"):
-                if old != self.file:  # from an older flatfolio or PyYAML
-                    old.unlink(missing_ok=True)
-            temp = self.file.with_suffix(".tmp")
-            temp.write_bytes(pickle.dumps(seen, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temp, self.file)
-        except OSError:
-            return  # no cache: the next run parses again
+        if self.store.write(self.name, pickle.dumps(seen, protocol=pickle.HIGHEST_PROTOCOL)):
+            self.store.prune_other_versions()  # from an older flatfolio or PyYAML
 
 
 class SourceFolder(FlatPages):

@@ -188,12 +188,13 @@ def tag(slug: str):
     return render_template("tag.html", tag=tag, posts=posts)
 
 
-def _feed(posts: list[Post], title: str, self_endpoint: str, page_endpoint: str, **values):
+def _feed(posts: list[Post], title: str, self_endpoint: str, page_endpoint: str, tag=None, **values):
     site = _site()
     return build_feed(
         site, [post for post in posts if not post.hidden], title=title,
         feed_url=absolute_url(self_endpoint, **values), page_url=absolute_url(page_endpoint, **values),
         url_of=public_url, base_path=request.script_root, cache=current_app.extensions["flatfolio"].render_cache,
+        tag=tag,
     )  # fmt: skip
 
 
@@ -212,7 +213,7 @@ def tag_feed(slug: str):
     if found is None:
         abort(404)
     tag, posts = found
-    feed = _feed(posts, f"{_site().config.title}: {tag.name}", "tag_feed", "tag", slug=slug)
+    feed = _feed(posts, f"{_site().config.title}: {tag.name}", "tag_feed", "tag", tag=tag, slug=slug)
     return Response(feed.atom_str(pretty=True), mimetype=XML)
 
 

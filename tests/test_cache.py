@@ -11,6 +11,7 @@ import flatfolio.prerender
 import flatfolio.sources
 from app import create_app
 from flatfolio.freeze import freeze_site
+from flatfolio.store import Store
 from flatfolio.watch import ContentWatcher
 
 # Enough posts for the parallel pre-render to start worker processes.
@@ -47,7 +48,7 @@ def freeze(site_root: Path, out: Path, base_url=None, **config) -> dict[str, byt
 
 
 def cache_files(site_root: Path) -> list[Path]:
-    return sorted(path for path in (site_root / ".cache").rglob("*.html"))
+    return sorted(path for path in (site_root / ".cache" / "render").rglob("*") if path.is_file())
 
 
 def test_cold_warm_and_disabled_cache_builds_are_byte_identical(big_site, tmp_path, monkeypatch):
@@ -77,9 +78,9 @@ def test_parallel_prerender_fills_the_cache_before_freezing(big_site, tmp_path):
 
 
 def stale_cache(site_root: Path) -> None:
-    """Overwrite every cache entry, so any use of the cache shows in the output."""
+    """Overwrite every cache entry with a valid one, so any use of the cache shows in the output."""
     for path in cache_files(site_root):
-        path.write_text("<p>STALE</p>")
+        Store(site_root / ".cache", "render", path.parent.name).write(path.name, b"<p>STALE</p>")
 
 
 def test_a_changed_post_is_rendered_again(site_root, write, tmp_path):
@@ -205,7 +206,7 @@ def test_remembered_front_matter_gives_the_same_site_and_problems(site_root, wri
 
     first = load()
     assert any("colour: unknown key" in problem for problem in first[0])
-    assert list((site_root / ".cache" / "parsed").glob("*.pickle"))
+    assert sorted(path.name for path in (site_root / ".cache" / "parsed").glob("*/*")) == ["pages", "posts"]
 
     def parse_again(*args):
         raise AssertionError("parsed again although remembered")

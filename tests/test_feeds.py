@@ -126,3 +126,18 @@ def test_code_blocks_pass_through_unchanged_and_links_around_them_become_absolut
     go_block = html[html.index('<pre class="code highlight" data-lang="go"') :].split("</pre>")[0]
     assert go_block in out  # byte for byte
     assert "print" in out and "set-aside" not in out
+
+
+def test_a_tag_feed_gives_each_entry_only_its_tag(frozen):
+    parsed = feedparser.parse((frozen / "tags/databases/feed.xml").read_bytes())
+    assert [[tag.term for tag in entry.tags] for entry in parsed.entries] == [["Databases"], ["Databases"]]
+    main = feedparser.parse((frozen / "feed.xml").read_bytes())
+    assert [tag.term for tag in main.entries[-1].tags] == ["Go", "Databases"]
+
+
+def test_content_nested_300_elements_deep_stays_in_the_feed():
+    from flatfolio.feeds import absolute_links
+
+    html = "<div>" * 300 + '<a href="/deep/">deep</a>' + "</div>" * 300 + "<p>after</p>"
+    out = absolute_links(html, "https://example.org/blog/p/", "https://example.org/", "")
+    assert out == "<div>" * 300 + '<a href="https://example.org/deep/">deep</a>' + "</div>" * 300 + "<p>after</p>"
