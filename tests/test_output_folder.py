@@ -4,12 +4,15 @@ import os
 from pathlib import Path
 
 import pytest
+import test_publish
 from conftest import read_tree
 from test_cli import flask
-from test_publish import git_env, publish, refs, remote, repo  # noqa: F401 -- fixtures
+from test_publish import publish, refs
 
 from flatfolio.freeze import MANIFEST
 from flatfolio.output import read_manifest
+
+git_env, remote, repo = test_publish.git_env, test_publish.remote, test_publish.repo  # its fixtures
 
 
 @pytest.mark.parametrize("name", ["My CV.txt", "a\u2028b.txt", "nbsp\u00a0x.txt", "two  spaces .txt"])
@@ -34,9 +37,7 @@ def test_a_file_added_by_hand_with_a_space_is_carried_over(site_root, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["two\nlines.txt", "tab\there.txt", "cr\rname.txt"])
-def test_a_file_name_with_a_line_break_or_tab_fails_clearly_and_the_build_stays(
-    site_root, write, tmp_path, name
-):
+def test_a_file_name_with_a_line_break_or_tab_fails_clearly_and_the_build_stays(site_root, write, tmp_path, name):
     """URLs cannot hold these characters (WHATWG URL parsing drops them), so no build can serve such a file."""
     out = tmp_path / "out"
     assert flask(site_root, "freeze", "-q", "--out", str(out)).returncode == 0
@@ -89,7 +90,7 @@ def test_out_on_a_read_only_filesystem_is_a_clear_error(site_root, out):
     ("option", "value"),
     [("--remote", "--upload-pack=touch {marker}"), ("--remote", "-u touch {marker}"), ("--branch", "-x")],
 )
-def test_a_remote_or_branch_that_looks_like_an_option_is_a_usage_error(repo, remote, git_env, tmp_path, option, value):  # noqa: F811
+def test_a_remote_or_branch_that_looks_like_an_option_is_a_usage_error(repo, remote, git_env, tmp_path, option, value):
     marker = tmp_path / "ran"
     result = publish(repo, option, value.format(marker=marker), env=git_env)
     assert result.returncode == 2
