@@ -246,10 +246,11 @@ def publish_command(remote: str | None, branch: str, base_url: str | None, quiet
     names the source commit (and whether there were uncommitted changes). Publishing
     an unchanged site makes no new commit. A failed push leaves the remote as it was.
     A second publish from the same site waits for the first, as a second freeze does.
+    A remote or branch starting with '-' is a usage error (git would read an option).
 
     Exit status: 0 published (or nothing changed); 1 content errors; 2 usage errors
-    (bad branch name, no remote, a remote or branch starting with '-'); 3 the build
-    could not be made; 4 git failed (remote unreachable, push rejected).
+    (bad branch name, no remote); 3 the build could not be made; 4 git failed (remote
+    unreachable, push rejected).
     """
     app = current_app._get_current_object()
     with FreezeProgress(app, quiet) as progress:
