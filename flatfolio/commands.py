@@ -79,6 +79,11 @@ class FreezeProgress:
             self.bar = None
 
 
+def say_waiting(out: Path) -> None:
+    """Tell the author why a freeze has not started (printed even with -q: it may wait long)."""
+    click.echo(f"Waiting for another freeze or publish in {out.parent} to finish...", err=True)
+
+
 # --- commands ------------------------------------------------------------------------
 
 QUIET = click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (and errors).")
@@ -123,14 +128,19 @@ def freeze_command(out: Path | None, base_url: str | None, quiet: bool):
     on a terminal, a line per page otherwise) and ends with one summary line:
     pages, posts, files (unchanged ones), bytes, seconds.
 
+    One freeze or publish at a time builds in a folder: a second one into the same
+    folder prints that it waits, and waits for the first to finish (at most 600 s,
+    or FLASK_FREEZE_LOCK_TIMEOUT), then builds.
+
     Exit status: 0 built; 1 content errors (listed as path:line: field: problem);
-    2 usage errors; 3 the build could not be made (destination refused, broken link).
+    2 usage errors; 3 the build could not be made (destination refused or not
+    writable, broken link, another freeze still running after the wait).
     """
     app = current_app._get_current_object()
     out = out if out is not None else Path(app.config["SITE_ROOT"]) / "build"
     with FreezeProgress(app, quiet) as progress:
         try:
-            report = freeze_site(app, out, base_url, progress)
+            report = freeze_site(app, out, base_url, progress, say_waiting)
         except ContentError as error:
             fail(error.problems, 1)
         except FreezeError as error:
@@ -235,6 +245,8 @@ def publish_command(remote: str | None, branch: str, base_url: str | None, quiet
     so your working tree, index and current branch are never touched; its message
     names the source commit (and whether there were uncommitted changes). Publishing
     an unchanged site makes no new commit. A failed push leaves the remote as it was.
+    A second publish from the same site waits for the first, as a second freeze does.
+    A remote or branch starting with '-' is a usage error (git would read an option).
 
     Exit status: 0 published (or nothing changed); 1 content errors; 2 usage errors
     (bad branch name, no remote); 3 the build could not be made; 4 git failed (remote
@@ -243,7 +255,7 @@ def publish_command(remote: str | None, branch: str, base_url: str | None, quiet
     app = current_app._get_current_object()
     with FreezeProgress(app, quiet) as progress:
         try:
-            result = publish_site(app, remote, branch, base_url, progress)
+            result = publish_site(app, remote, branch, base_url, progress, say_waiting)
         except ContentError as error:
             fail(error.problems, 1)
         except FreezeError as error:

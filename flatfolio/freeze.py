@@ -7,37 +7,32 @@ import os
 import queue
 import shutil
 import signal
-import tempfile
 import threading
 import time
 import unicodedata
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_frozen import Freezer, FrozenFlaskWarning
 
-from . import reuse, views
+from . import output, reuse, views
 from .config import normalize_base_url
 from .content import recording_body_uses
-from .links import broken_links, files_below, page_links
+from .links import broken_links, page_links
+from .output import MANIFEST, FreezeError
 from .prerender import cpu_count, prerender
 from .problems import ContentError, Problem
 from .urls import JUNK
 
-MANIFEST = ".flatfolio-build"  # lists every file a build made; marks a folder as ours
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/).
 GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page"}
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4
-
-
-class FreezeError(Exception):
-    """A freeze that could not go ahead or did not complete; the previous build is untouched."""
 
 
 @dataclass(frozen=True)
@@ -105,29 +100,17 @@ class SiteFreezer(Freezer):
         return urls
 
 
-def check_destination(out: Path, site_root: Path, code_root: Path | None = None) -> None:
-    """Refuse destinations whose files flatfolio must not replace."""
-    out, site_root = out.resolve(), site_root.resolve()
-    protected = {Path(out.anchor), Path.home().resolve(), site_root, *site_root.parents}
-    if code_root is not None:
-        protected |= {code_root.resolve(), *code_root.resolve().parents}
-    if out in protected:
-        raise FreezeError(f"{out}: refusing to build into this folder; choose a dedicated one like build/")
-    if out.exists() and not out.is_dir():
-        raise FreezeError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise FreezeError(f"{out}: not empty and not made by flatfolio; empty it or choose another --out")
-
-
-def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=None) -> BuildReport:
+def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=None, on_wait=None) -> BuildReport:
     """Validate, freeze into a separate folder (the spare tree, or a new one beside `out`), check it, swap it in.
 
-    On any failure that folder is removed and `out` is left exactly as it was.
+    On any failure that folder is removed and `out` is left exactly as it was. One
+    freeze at a time builds into `out`: another one waits for it (`on_wait(out)` says
+    so), up to FREEZE_LOCK_TIMEOUT seconds.
     """
     started = time.perf_counter()
     site_root = Path(app.config["SITE_ROOT"])
     out = out.resolve()
-    check_destination(out, site_root, Path(app.root_path))
+    output.check_destination(out, site_root, Path(app.root_path))
     if base_url:
         try:
             base_url = normalize_base_url(base_url)
@@ -145,15 +128,24 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     if site.errors:
         raise ContentError(site.problems)
     base_url = base_url or site.config.base_url
-    base_path = urlsplit(base_url).path.rstrip("/")
     # Render uncached Markdown on every core first; Frozen-Flask then finds it in the cache.
-    prerender(state.render_cache, (entry.file.body for entry in site.entries.values()), base_path)
+    bodies = (entry.file.body for entry in site.entries.values())
+    prerender(state.render_cache, bodies, urlsplit(base_url).path.rstrip("/"))
+    timeout = float(app.config.get("FREEZE_LOCK_TIMEOUT", output.LOCK_TIMEOUT))
+    with output.destination_lock(out, timeout, on_wait):
+        output.check_destination(out, site_root, Path(app.root_path))  # again: another freeze may have run
+        report = _build_and_swap(app, site, out, base_url, progress)
+    return replace(report, seconds=time.perf_counter() - started)
 
-    _remove_leftovers(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+
+def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> BuildReport:
+    """The build itself, under the destination's lock: fill a build folder, check it, swap it in."""
+    state = app.extensions["flatfolio"]
+    base_path = urlsplit(base_url).path.rstrip("/")
+    output.remove_leftovers(out)
     cache_root = state.render_cache.root  # None when caching is off: every file is made afresh
     spare = reuse.spare_folder(cache_root, out)
-    build = _build_folder(out, spare)
+    build = output.build_folder(out, spare)
     try:
         state.pinned = site
         try:
@@ -169,10 +161,10 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
         elif broken:
             raise FreezeError("broken internal links:\n" + "\n".join(broken))
         if (out / MANIFEST).is_file():  # an empty folder has nothing to carry over
-            _carry_over_foreign_files(out, build)
-        (build / MANIFEST).write_text("".join(f"{name}\n" for name in made), encoding="utf-8")
+            output.carry_over_foreign_files(out, build)
+        output.write_manifest(build, made)
         reuse.forget_record(cache_root, out)  # until the new one is saved, nothing is reused
-        _swap_in(build, out, spare)
+        output.swap_in(build, out, spare)
     except OSError as error:  # a full disk, a read-only folder: the previous build stays as it was
         shutil.rmtree(build, ignore_errors=True)
         where = f"{error.filename}: " if error.filename else ""
@@ -187,8 +179,7 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     state.render_cache.prune_other_versions()
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
-        files=len(made), bytes=sum(size for _, size, _ in stats.values()), seconds=time.perf_counter() - started,
-        reused=reused, warnings=warned,
+        files=len(made), bytes=sum(size for _, size, _ in stats.values()), seconds=0.0, reused=reused, warnings=warned,
     )  # fmt: skip
 
 
@@ -202,37 +193,6 @@ def _broken_link_warnings(app: Flask, broken: list[str]) -> tuple:
     rest = [Problem(name, "link", f"{link}: no page at this URL", warning=True) for name, link in
             (item.split(": ", 1) for item in broken) if link not in found]  # fmt: skip
     return tuple(sorted([*problems, *rest], key=lambda p: (p.path, p.line or 0, p.field, p.message)))
-
-
-def _build_folder(out: Path, spare: Path | None) -> Path:
-    """The folder to build in: the spare tree kept from the build before last, else a new one beside `out`.
-
-    A spare tree already has the site's folders and, hard-linked, most of its files:
-    bringing it up to date costs far less than making every folder again.
-    """
-    if spare is not None and spare.is_dir() and not spare.is_symlink() and _same_device(spare, out.parent):
-        return spare
-    try:
-        build = Path(tempfile.mkdtemp(prefix=f".{out.name}.flatfolio-", dir=out.parent))
-        os.chmod(build, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
-    except OSError as error:
-        raise FreezeError(f"{out.parent}: cannot create the build folder: {error.strerror or error}") from None
-    return build
-
-
-def _same_device(a: Path, b: Path) -> bool:
-    """Whether a rename can move a folder from `a` to `b` (one filesystem)."""
-    try:
-        return a.stat().st_dev == b.stat().st_dev
-    except OSError:
-        return False
-
-
-def _umask() -> int:
-    """The process umask (reading it means setting it, so it is put straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _freeze_into(
@@ -395,68 +355,3 @@ def _write_extras(build: Path, cname: str) -> set[str]:
         return {".nojekyll"}
     (build / "CNAME").write_text(cname.strip() + "\n", encoding="utf-8")
     return {".nojekyll", "CNAME"}
-
-
-def _remove_leftovers(out: Path) -> None:
-    """Delete temporary folders that an interrupted freeze left beside `out`."""
-    if out.parent.is_dir():
-        for leftover in out.parent.glob(f".{out.name}.flatfolio-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _carry_over_foreign_files(old: Path, build: Path) -> None:
-    """Hard-link into the new build every file of the old one that flatfolio did not make.
-
-    Links, not moves: until the swap, the old build must stay exactly as it was.
-    """
-    made = set((old / MANIFEST).read_text(encoding="utf-8").split())
-    made.add(MANIFEST)
-    for name in sorted(files_below(old)):
-        if name in made:
-            continue
-        target = build / name
-        if target.exists():
-            if name == "CNAME":
-                continue  # the site config's CNAME replaces a hand-made one
-            raise FreezeError(f"{old / name}: not made by flatfolio, and the new build writes the same file")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(old / name, target)
-        except OSError:
-            shutil.copy2(old / name, target)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def _swap_in(build: Path, out: Path, spare: Path | None) -> None:
-    """Put the finished build at `out`, replacing the previous one in a single step.
-
-    The previous build is kept as the spare tree for the next build when there is a
-    place for one on the same filesystem, else removed.
-    """
-    if not out.exists():
-        os.rename(build, out)
-        return
-    if not _exchange(build, out):
-        # No atomic exchange here: two renames, with the old build kept until the second.
-        previous = build.with_name(build.name + "-old")
-        os.rename(out, previous)
-        os.rename(build, out)
-        build = previous
-    # `build` now holds the previous build.
-    if spare is not None and build != spare:
-        with contextlib.suppress(OSError):
-            spare.parent.mkdir(parents=True, exist_ok=True)
-            if _same_device(spare.parent, build):
-                shutil.rmtree(spare, ignore_errors=True)
-                os.rename(build, spare)
-    if build.exists() and build != spare:
-        shutil.rmtree(build)

@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import output
+
 # Patterns with a literal start scan far faster than one `(?:href|src)=` alternation; the
 # Markdown renderer writes double quotes, raw HTML in posts may use single quotes or none.
 _LINKS = (
@@ -42,7 +44,7 @@ def broken_links(
     `known` gives the links of pages already read (by file name); the others are read
     here. `files`, when given, lists every file of the build.
     """
-    files = files if files is not None else set(files_below(build))  # then each link is a set lookup, not a stat
+    files = files if files is not None else set(output.files(build))  # then each link is a set lookup, not a stat
     checked: dict[tuple[str, str], bool] = {}  # (link, page folder) -> resolves; nav links repeat on every page
     parsed: dict[str, tuple[bool, str] | None] = {}  # link -> its path, parsed once however many pages hold it
     broken = []
@@ -96,11 +98,3 @@ def _target_file(path: str, relative: bool, page_dir: str, base_path: str) -> st
     if path.endswith("/"):
         path += "index.html"
     return path.lstrip("/")
-
-
-def files_below(root: Path):
-    """Relative POSIX paths of all files below `root`."""
-    prefix = len(str(root)) + 1
-    for folder, _, names in os.walk(root):
-        for name in names:
-            yield os.path.join(folder, name)[prefix:]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import output
 from .freeze import MANIFEST, BuildReport, freeze_site
 
 DEFAULT_BRANCH = "gh-pages"
@@ -108,7 +109,7 @@ def _identity_env(git_dir: Path) -> dict:
 
 def remote_tip(git_dir: Path, remote: str, branch: str) -> str | None:
     """The commit at the tip of the remote branch (None if it has none yet); fails if unreachable."""
-    process = _git("ls-remote", "--heads", remote, f"refs/heads/{branch}", git_dir=git_dir)
+    process = _git("ls-remote", "--heads", "--", remote, f"refs/heads/{branch}", git_dir=git_dir)
     listing = _checked(process, f"cannot reach the remote {remote!r}")
     return listing.split()[0] if listing else None
 
@@ -132,9 +133,18 @@ def commit_build(git_dir: Path, build: Path, tip: str | None, message: str, scra
 
 
 def publish_site(
-    app: Flask, remote: str | None = None, branch: str = DEFAULT_BRANCH, base_url: str | None = None, progress=None
+    app: Flask,
+    remote: str | None = None,
+    branch: str = DEFAULT_BRANCH,
+    base_url: str | None = None,
+    progress=None,
+    on_wait=None,
 ) -> PublishResult:
     """Freeze the site and push the build as the new tip of `branch` on `remote` (default: origin)."""
+    # git would read a leading dash as an option (--upload-pack=... runs a command).
+    for option, value in (("--remote", remote), ("--branch", branch)):
+        if value is not None and value.startswith("-"):
+            raise PublishError(f"{option}: {value!r} starts with '-'; git would take it for an option", 2)
     if shutil.which("git") is None:
         raise PublishError("git is not installed; publish needs the git command", 4)
     site_root = Path(app.config["SITE_ROOT"])
@@ -153,20 +163,28 @@ def publish_site(
         if git_dir is None:  # not in git: a scratch repository carries the objects
             git_dir = scratch / "repo.git"
             _checked(_git("init", "--quiet", "--bare", str(git_dir)), "git init")
-        tip = remote_tip(git_dir, remote, branch)  # fail fast, before building, if unreachable
         # With the cache on, the build is kept in it: the next publish remakes only what changed.
         cache_root = app.extensions["flatfolio"].render_cache.root
         build_folder = cache_root / "publish" / "build" if cache_root is not None else scratch / "build"
-        report = freeze_site(app, build_folder, base_url, progress)
-        build = report.destination
-        if tip:
-            fetch = _git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"refs/heads/{branch}",
-                         git_dir=git_dir)  # fmt: skip
-            _checked(fetch, f"cannot fetch {branch!r} from {remote!r}")
-        message = f"Publish site from {source}\n\nBuilt and committed by flatfolio publish.\n"
-        commit = commit_build(git_dir, build, tip, message, scratch)
-        if commit is None:
-            return PublishResult(remote, branch, tip, False, source, report)
-        push = _git("push", "--quiet", remote, f"{commit}:refs/heads/{branch}", git_dir=git_dir)
+        # Held from reading the tip to the push: a second publish must not swap the build while
+        # this one commits it, and then finds this one's commit as the tip.
+        timeout = float(app.config.get("FREEZE_LOCK_TIMEOUT", output.LOCK_TIMEOUT))
+        with output.destination_lock(build_folder.resolve(), timeout, on_wait):
+            tip = remote_tip(git_dir, remote, branch)  # fail fast, before building, if unreachable
+            report = freeze_site(app, build_folder, base_url, progress, on_wait)
+            commit = _commit_and_push(git_dir, remote, branch, tip, report.destination, source, scratch)
+    return PublishResult(remote, branch, commit or tip, commit is not None, source, report)
+
+
+def _commit_and_push(git_dir: Path, remote: str, branch: str, tip, build: Path, source: str, scratch: Path):
+    """Commit `build` on top of `tip` and push it; None when the tree is unchanged (nothing pushed)."""
+    if tip:
+        fetch = _git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, f"refs/heads/{branch}",
+                     git_dir=git_dir)  # fmt: skip
+        _checked(fetch, f"cannot fetch {branch!r} from {remote!r}")
+    message = f"Publish site from {source}\n\nBuilt and committed by flatfolio publish.\n"
+    commit = commit_build(git_dir, build, tip, message, scratch)
+    if commit is not None:
+        push = _git("push", "--quiet", "--", remote, f"{commit}:refs/heads/{branch}", git_dir=git_dir)
         _checked(push, f"push to {remote!r} {branch!r} failed (the remote is unchanged)")
-    return PublishResult(remote, branch, commit, True, source, report)
+    return commit
