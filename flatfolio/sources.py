@@ -118,6 +118,11 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
     except RecursionError:
         problems.append(Problem(source, "front matter", "invalid YAML: nested too deeply", 2))
         meta = {}
+    except yaml.reader.ReaderError as error:  # its own str() is several lines and names no line
+        line = meta_text[: error.position].count("\n") + 2
+        message = f"invalid YAML: {error.reason} (U+{error.character:04X})"
+        problems.append(Problem(source, "front matter", message, line))
+        meta = {}
     except yaml.YAMLError as error:
         # Where an unclosed construct began says more than where the file ended.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
