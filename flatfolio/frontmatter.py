@@ -13,11 +13,11 @@ class _FrontMatterLoader(_BaseLoader):
     """Safe YAML loading that turns impossible dates into `InvalidDate` and unreadable values into YAML errors."""
 
     def construct_object(self, node, deep=False):
-        # SafeConstructor raises bare ValueError, KeyError or AttributeError for a value
-        # its tag cannot make (!!int abc, !!bool maybe, !!timestamp nope): name it and its line.
+        # SafeConstructor raises bare ValueError, KeyError, IndexError or AttributeError for a
+        # value its tag cannot make (!!int abc, !!int with none, !!bool maybe, !!timestamp nope).
         try:
             return super().construct_object(node, deep)
-        except (ValueError, KeyError, AttributeError, TypeError):
+        except (ValueError, LookupError, AttributeError, TypeError):
             kind = node.tag.removeprefix("tag:yaml.org,2002:")
             value = node.value if isinstance(node.value, str) else ""
             shown = repr(value) if len(value) <= 40 else f"{value[:20]!r}... ({len(value)} characters)"

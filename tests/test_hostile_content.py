@@ -227,6 +227,14 @@ REJECTED = {
         {"posts/x.md": POST + "weight: !!int abc\n---\n"},
         ["posts/x.md:4: front matter: invalid YAML: cannot read 'abc' as !!int"],
     ),
+    "yaml int tag on nothing": (
+        {"posts/x.md": POST + "weight: !!int\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read '' as !!int"],
+    ),
+    "yaml C1 control character": (
+        {"posts/x.md": POST + "summary: a\x85b\x80\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: control characters are not allowed (U+0080)"],
+    ),
     "yaml float tag on a word": (
         {"posts/x.md": POST + "tags: [a, !!float x]\n---\n"},
         ["posts/x.md:4: front matter: invalid YAML: cannot read 'x' as !!float"],

@@ -18,7 +18,7 @@ import pytest
 import tomlkit
 import yaml
 from conftest import read_tree, write_files
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
@@ -158,6 +158,8 @@ def tokens(alphabet: list[str], size: int):
 
 @settings(SETTINGS, max_examples=25)
 @given(meta=tokens(YAML_TOKENS, 40))
+@example(meta="\x80")  # found by this test: a YAML reader error was a multi-line message without a line
+@example(meta="!!int ")  # found by this test: an IndexError from PyYAML's int constructor
 def test_any_front_matter_text_is_built_or_reported(previous_build, meta):
     check_and_freeze(previous_build, {"posts/x.md": f"---\n{meta}\n---\nBody.\n"})
 
