@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 import yaml
 
 from .config import SiteConfig
-from .sources import EXTENSIONS, parse_source
+from .sources import content_files, parse_source, read_regular_file
 from .text import has_control_chars, slugify
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+# A file name may have 255 bytes: keep slugs readable and well inside that (a CJK letter is 3 bytes).
+MAX_SLUG_CHARS, MAX_SLUG_BYTES = 80, 200
 
 
 class AuthoringError(Exception):
@@ -41,18 +43,38 @@ def front_matter(title: str, day: date, tags: list[str], external_url: str | Non
 
 
 def _slugs_in_use(posts: Path) -> dict[str, str]:
-    """The slug of every existing post file (its `slug:` or its file name), mapped to the file name."""
+    """The slug of every post file anywhere below posts/ (its `slug:` or its file name), mapped to its path there."""
     used = {}
-    for file in sorted(posts.glob("*")) if posts.is_dir() else ():
-        if file.suffix not in EXTENSIONS or not file.is_file():
-            continue
-        slug = slugify(_DATE_PREFIX.sub("", file.stem))
+    for file, rel in content_files(posts):
+        slug = slugify(_DATE_PREFIX.sub("", Path(file).stem))
         try:
-            meta_slug = parse_source(file.name, file.read_bytes()).front_matter.get("slug")
+            data = read_regular_file(file)
         except OSError:
-            meta_slug = None
-        used[meta_slug if isinstance(meta_slug, str) and meta_slug else slug] = file.name
+            data = b""
+        if data is None:
+            continue  # not a regular file: not a post either
+        meta_slug = parse_source(rel, data).front_matter.get("slug")
+        used[meta_slug if isinstance(meta_slug, str) and meta_slug else slug] = rel
     return used
+
+
+def short_slug(slug: str) -> str:
+    """`slug` cut at a dash to at most MAX_SLUG_CHARS characters and MAX_SLUG_BYTES bytes of UTF-8."""
+
+    def fits(text: str) -> bool:
+        return len(text) <= MAX_SLUG_CHARS and len(text.encode()) <= MAX_SLUG_BYTES
+
+    if fits(slug):
+        return slug
+    words = slug.split("-")
+    kept = words[0]
+    while not fits(kept):  # one word longer than the limit: cut inside it
+        kept = kept[:-1]
+    for word in words[1:]:
+        if not fits(f"{kept}-{word}"):
+            break
+        kept = f"{kept}-{word}"
+    return kept
 
 
 def new_post(
@@ -66,7 +88,7 @@ def new_post(
     title = title.strip()
     if not title or "\n" in title or has_control_chars(title):
         raise AuthoringError("the title must be one line of text", 2)
-    slug = slugify(title)
+    slug = short_slug(slugify(title))
     if not slug:
         raise AuthoringError(f"the title {title!r} has no letters or digits to make a URL slug from", 2)
     if external_url is not None:
@@ -80,10 +102,14 @@ def new_post(
     if other and other != path.name:
         raise AuthoringError(f"posts/{other} already uses the slug {slug!r}; choose another title", 3)
     text = f"---\n{front_matter(title, day, list(tags), external_url)}---\n\n"
-    posts.mkdir(parents=True, exist_ok=True)
+    if posts.exists() and not posts.is_dir():
+        raise AuthoringError(f"{posts}: not a folder; move that file away to start a post", 3)
     try:
+        posts.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as file:
             file.write(text)
     except FileExistsError:
         raise AuthoringError(f"{path}: already exists; not overwritten", 3) from None
+    except OSError as error:
+        raise AuthoringError(f"{error.filename or path}: cannot write: {error.strerror or error}", 3) from None
     return path

@@ -1,13 +1,14 @@
 """The site config: one TOML file holding every setting a site owner changes."""
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .problems import Problem
-from .urls import DEFAULT_POST_URL, check_post_pattern, clean_file_path, clean_path
+from .urls import DEFAULT_POST_URL, check_post_pattern, clean_file_path, clean_path, site_path
 
 CONFIG_FILE = "site.toml"
 
@@ -51,11 +52,22 @@ class SiteConfig:
         return urlsplit(self.base_url).path.rstrip("/")
 
 
+_HOST = re.compile(r"[\w.-]+(:\d{1,5})?")  # a host name (IDN letters allowed) and port; no user:password@
+
+
 def normalize_base_url(url: str) -> str:
-    """Return `url` ending in "/", or raise ValueError when it is not an absolute http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    """Return `url` ending in "/", or raise ValueError when it is not an absolute http(s) URL of a safe path."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if (
+        parts is None or parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.netloc)
+        or parts.query or parts.fragment or "?" in url or "#" in url
+    ):  # fmt: skip
         raise ValueError(f"expected an absolute http(s) URL like https://example.org/, got {url!r}")
+    # Encoded dots (%2e%2e) would reach the URL builder as '..' and leave the site's folder.
+    path = parts.path or "/"
+    if "%" in path:
+        raise ValueError(f"write the path of base_url without %-escapes, got {url!r}")
+    site_path(unquote(path))
     return url if url.endswith("/") else url + "/"
 
 
@@ -75,6 +87,18 @@ KNOWN_KEYS = {
     "posts_per_page", "cname", "nav", "social", "role", "location", "avatar", "email", "open_to", "urls", "redirects",
 }  # fmt: skip
 URL_KEYS = {"post", "links", "atom_feeds", "rss_feeds"}
+
+
+def _safe_link(url: str, site_paths: bool = False) -> bool:
+    """An absolute http(s) URL, or (for nav) a path on this site: never javascript: or another scheme."""
+    if site_paths and url.startswith("/") and not url.startswith("//"):
+        # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil.org" is another host.
+        return not re.search(r"[\s\\\x00-\x1f\x7f]", url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 host
+        return False
+    return parts.scheme in ("http", "https") and bool(_HOST.fullmatch(parts.netloc)) and not re.search(r"\s", url)
 
 
 def _table(raw: dict, key: str, problems: list, path: str) -> dict:
@@ -114,7 +138,7 @@ def _url_settings(raw: dict, problems: list, path: str) -> dict:
     redirects = {}
     for old, new in _table(raw, "redirects", problems, path).items():
         try:
-            target = new if isinstance(new, str) and urlsplit(new).scheme in ("http", "https") else clean_path(new)
+            target = new if isinstance(new, str) and _safe_link(new) else clean_path(new)
             redirects[clean_path(old)] = target
         except ValueError as error:
             problems.append(Problem(path, f"redirects.{old!r}", str(error)))
@@ -133,6 +157,8 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         return None, [Problem(path, "file", f"cannot read: {error}")]
     except tomllib.TOMLDecodeError as error:
         return None, [Problem(path, "syntax", str(error))]
+    except RecursionError:
+        return None, [Problem(path, "syntax", "arrays or tables nested too deeply")]
 
     problems: list[Problem] = []
     title = _text(raw, "title", problems, path)
@@ -154,7 +180,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     tz_name = _text(raw, "timezone", problems, path, "UTC")
     try:
         timezone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones ("America"), too long
         problems.append(Problem(path, "timezone", f"unknown time zone {tz_name!r}"))
 
     per_page = raw.get("posts_per_page", 10)
@@ -162,10 +188,17 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         problems.append(Problem(path, "posts_per_page", f"expected a whole number >= 1, got {per_page!r}"))
         per_page = 10
 
-    nav = []
-    for index, item in enumerate(raw.get("nav", [])):
+    nav, items = [], raw.get("nav", [])
+    if not isinstance(items, list):
+        problems.append(Problem(path, "nav", f'expected a list of {{ title = "...", url = "..." }}, got {items!r}'))
+        items = []
+    for index, item in enumerate(items):
         if not (isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)):
             problems.append(Problem(path, f"nav[{index}]", 'expected { title = "...", url = "..." }'))
+            continue
+        if not _safe_link(item["url"], site_paths=True):
+            message = f"expected a path like /blog/ or an http(s) URL, got {item['url']!r}"
+            problems.append(Problem(path, f"nav[{index}].url", message))
             continue
         nav.append(NavLink(item["title"], item["url"]))
 
@@ -173,6 +206,11 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     if not isinstance(social, dict) or not all(isinstance(v, str) for v in social.values()):
         problems.append(Problem(path, "social", 'expected a table of name = "url"'))
         social = {}
+    for name, url in social.items():
+        if url and not _safe_link(url):
+            problems.append(Problem(path, f"social.{name}", f"expected an http(s) URL, got {url!r}"))
+    if cname and (not _HOST.fullmatch(cname) or ":" in cname):
+        problems.append(Problem(path, "cname", f"expected a domain name like blog.example.org, got {cname!r}"))
 
     urls = _url_settings(raw, problems, path)
     for key in sorted(set(raw) - KNOWN_KEYS):

@@ -4,6 +4,7 @@ import hashlib
 import os
 import pickle
 import re
+import stat
 import sys
 from functools import cache, cached_property
 from pathlib import Path
@@ -14,6 +15,7 @@ from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
 from .cache import renderer_fingerprint
+from .frontmatter import InvalidDate, load_yaml
 from .problems import Problem
 from .render import nesting_overflow, render_markdown
 from .store import Store
@@ -21,27 +23,6 @@ from .text import has_control_chars, strip_control_chars
 
 EXTENSIONS = (".md", ".markdown")
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
-
-
-class InvalidDate(str):
-    """A YAML value shaped like a date that is not one (2024-02-30): reported, not raised."""
-
-
-class _FrontMatterLoader(_BaseLoader):
-    """Safe YAML loading that turns impossible dates into `InvalidDate` for a clear report."""
-
-
-def _construct_timestamp(loader, node):
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return InvalidDate(node.value)
-
-
-_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
 
 # --- reading files -------------------------------------------------------------------
 
@@ -134,9 +115,14 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
         message = "lists or quotes nested too deeply (over 9 lists or 19 quotes); the rest of the file would be lost"
         problems.append(Problem(source, "markdown", message, body_line + overflow))
     try:
-        meta = _clean_strings(yaml.load(meta_text, Loader=_FrontMatterLoader), {})
+        meta = _clean_strings(load_yaml(meta_text), {})
     except RecursionError:
         problems.append(Problem(source, "front matter", "invalid YAML: nested too deeply", 2))
+        meta = {}
+    except yaml.reader.ReaderError as error:  # its own str() is several lines and names no line
+        line = meta_text[: error.position].count("\n") + 2
+        message = f"invalid YAML: {error.reason} (U+{error.character:04X})"
+        problems.append(Problem(source, "front matter", message, line))
         meta = {}
     except yaml.YAMLError as error:
         # Where an unclosed construct began says more than where the file ended.
@@ -183,7 +169,7 @@ def _clean_strings(value, done: dict):
 def _parser_fingerprint() -> str:
     """A hash of what decides the parse of given bytes: our parsing code, PyYAML, Python (for pickle)."""
     digest = hashlib.blake2b(renderer_fingerprint().encode(), digest_size=8)
-    for module in ("sources.py", "problems.py"):
+    for module in ("sources.py", "frontmatter.py", "problems.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     digest.update(f"{yaml.__version__} {sys.version}".encode())
     return digest.hexdigest()
@@ -245,27 +231,32 @@ class SourceFolder(FlatPages):
         root = Path(self.root)
         label = Path(self.config("root")).name
         pages = {}
-        for file, rel in _walk(root):
+        for file, rel in content_files(root):
             source = f"{label}/{rel}"
-            pages[source] = self._load(file, source, root)
+            page = self._load(file, source, root)
+            if page is not None:
+                pages[source] = page
         if self.memo is not None:
             self.memo.save()
         return pages
 
-    def _load(self, file: str, source: str, root: Path) -> SourceFile:
-        """Read one file, reusing the parsed result while its size and mtime are unchanged."""
+    def _load(self, file: str, source: str, root: Path) -> SourceFile | None:
+        """Read one file, reusing the parsed result while its size and mtime are unchanged; None if not a file."""
         try:
-            if os.path.islink(file) and not Path(file).resolve().is_relative_to(root.resolve()):
+            if os.path.islink(file) and not Path(os.path.realpath(file)).is_relative_to(os.path.realpath(root)):
                 return SourceFile(
                     source, {}, "", 1, [Problem(source, "file", "symlink points outside the content folder")]
                 )
-            stat = os.stat(file)
-            signature = (stat.st_mtime_ns, stat.st_size)
+            status = os.stat(file)
+            if not stat.S_ISREG(status.st_mode):
+                return None  # a FIFO, socket or device: opening it could block forever
+            signature = (status.st_mtime_ns, status.st_size)
             cached = self._file_cache.get(source)
             if cached and cached[1] == signature:
                 return cached[0]
-            with open(file, "rb") as handle:
-                data = handle.read()
+            data = read_regular_file(file)
+            if data is None:
+                return None
             page = parse_source(source, data, self.memo)
             page.html_renderer = self._smart_html_renderer(self.config("html_renderer"))
         except OSError as error:
@@ -274,8 +265,20 @@ class SourceFolder(FlatPages):
         return page
 
 
-def _walk(root: Path):
-    """Yield (path, relative name) of every content file below `root`, sorted, links not followed."""
+def read_regular_file(path) -> bytes | None:
+    """The bytes of a regular file, or None for anything else; never blocks on a FIFO swapped in meanwhile."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read()
+
+
+def content_files(root: Path):
+    """Yield (path, relative name) of every content file below `root`, sorted, links not followed.
+
+    Names only: `SourceFolder._load` skips what is not a regular file (a FIFO would block a read forever).
+    """
     if not root.is_dir():
         return
     prefix = len(str(root)) + 1

@@ -49,6 +49,12 @@ def _path_segments(value) -> list[str]:
     return segments
 
 
+def site_path(value) -> str:
+    """Any safe path on this site ("/", "/repo/", "/a/b.xml"), or ValueError saying what is wrong with it."""
+    _path_segments(value)
+    return value
+
+
 def clean_path(value) -> str:
     """A page's path from front matter or site.toml: "/x/y/", "/x.html"; "/x" becomes "/x/". ValueError if unsafe."""
     last = _path_segments(value)[-1]

@@ -1,5 +1,7 @@
 """`flask new`: a draft post with valid front matter, named by today's date and a clean slug."""
 
+import os
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,6 +102,47 @@ def test_a_slug_used_by_another_post_is_refused(site_root):
     with pytest.raises(AuthoringError, match=r"posts/2024-01-10-first-post.md already uses the slug 'first-post'"):
         new_post(site_root, config_of(site_root), "First post", today=date(2024, 5, 1))
     assert not (site_root / "posts" / "2024-05-01-first-post.md").exists()
+
+
+def test_a_slug_used_by_a_post_in_a_sub_folder_is_refused(write, site_root):
+    write({"posts/2023/2023-06-01-nested.md": "---\ntitle: Nested\ndate: 2023-06-01\n---\n"})
+    write({"posts/2023/deeper/old.md": "---\ntitle: Old\ndate: 2023-06-01\nslug: renamed\n---\n"})
+    with pytest.raises(AuthoringError, match=r"^posts/2023/2023-06-01-nested.md already uses the slug 'nested'"):
+        new_post(site_root, config_of(site_root), "Nested", today=date(2024, 5, 1))
+    with pytest.raises(AuthoringError, match=r"^posts/2023/deeper/old.md already uses the slug 'renamed'"):
+        new_post(site_root, config_of(site_root), "Renamed", today=date(2024, 5, 1))
+    assert not list((site_root / "posts").glob("2024-05-01-*"))
+
+
+def test_a_named_pipe_in_posts_is_not_read(site_root):
+    os.mkfifo(site_root / "posts" / "pipe.md")
+    path = new_post(site_root, config_of(site_root), "Pipe", today=date(2024, 5, 1))
+    assert path.name == "2024-05-01-pipe.md"
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("word " * 100, "-".join(["word"] * 16)),  # 79 characters, cut at a dash
+        ("x" * 300, "x" * 80),  # one word: cut inside it
+        ("データベース " * 60, "-".join(["データベース"] * 10)),  # 10 * 18 bytes + 9 dashes: within 200 bytes
+    ],
+)
+def test_a_very_long_title_makes_a_short_slug(site_root, title, slug):
+    path = new_post(site_root, config_of(site_root), title, today=date(2024, 5, 1))
+    assert path.name == f"2024-05-01-{slug}.md"
+    post, problems = load_post(path)
+    assert problems == []
+    assert (post.title, post.slug) == (title.strip(), slug)
+
+
+def test_posts_that_is_a_file_is_refused_with_exit_3(site_root):
+    shutil.rmtree(site_root / "posts")
+    (site_root / "posts").write_text("not a folder")
+    result = flask(site_root, "new", "Fine")
+    assert result.returncode == 3
+    assert result.stderr == f"error: {site_root / 'posts'}: not a folder; move that file away to start a post\n"
+    assert (site_root / "posts").read_text() == "not a folder"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import read_tree
+from conftest import SITE_TOML, read_tree
 
 from app import PROJECT_ROOT
 
@@ -29,6 +29,10 @@ XSS = "<script>alert(1)</script> \"double\" 'single' &amp; </title>"
 
 class Link(str):
     """A file that is a symlink to this target."""
+
+
+class Fifo:
+    """A file that is a named pipe: opening it for reading blocks until a writer comes."""
 
 
 class Prefix(str):
@@ -60,6 +64,12 @@ def deep_indented_lists(levels: int) -> str:
 def huge_post() -> str:
     paragraph = " ".join(["A long post about caches and the latency of memory."] * 4) + "\n\n"
     return "---\ntitle: Huge\ndate: 2024-06-01\n---\n" + paragraph * (10_000_000 // len(paragraph) + 1)
+
+
+def site_toml(**changes: str) -> str:
+    """The fixture site.toml with some settings replaced (each value is TOML as written)."""
+    lines = dict(line.split(" = ", 1) for line in SITE_TOML.splitlines())
+    return "".join(f"{key} = {value}\n" for key, value in {**lines, **changes}.items())
 
 
 def alias_bomb() -> str:
@@ -212,6 +222,97 @@ REJECTED = {
     "1000 indented list levels": (
         {"posts/indented-lists.md": deep_indented_lists(1000)},
         [f"posts/indented-lists.md:14: {TOO_DEEP}"],
+    ),
+    "yaml int tag on a word": (
+        {"posts/x.md": POST + "weight: !!int abc\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read 'abc' as !!int"],
+    ),
+    "yaml int tag on nothing": (
+        {"posts/x.md": POST + "weight: !!int\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read '' as !!int"],
+    ),
+    "yaml C1 control character": (
+        {"posts/x.md": POST + "summary: a\x85b\x80\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: control characters are not allowed (U+0080)"],
+    ),
+    "yaml float tag on a word": (
+        {"posts/x.md": POST + "tags: [a, !!float x]\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read 'x' as !!float"],
+    ),
+    "yaml bool tag on maybe": (
+        {"posts/x.md": POST + "draft: !!bool maybe\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read 'maybe' as !!bool"],
+    ),
+    "yaml timestamp tag on a word": (
+        {"posts/x.md": "---\ntitle: T\ndate: !!timestamp nope\n---\n"},
+        ["posts/x.md:3: front matter: invalid YAML: cannot read 'nope' as !!timestamp"],
+    ),
+    "yaml 5000-digit integer": (
+        {"posts/x.md": POST + "weight: " + "9" * 5000 + "\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read '99999999999999999999'... (5000 characters) as !!int"],
+    ),
+    "yaml hex integer past the digit limit": (
+        {"posts/x.md": POST + "weight: 0x" + "f" * 4000 + "\n---\n"},
+        ["posts/x.md:4: front matter: invalid YAML: cannot read '0xffffffffffffffffff'... (4002 characters) as !!int"],
+    ),
+    "symlink loop": (
+        {"posts/loop.md": Link("loop.md")},
+        ["posts/loop.md: file: cannot read: Too many levels of symbolic links"],
+    ),
+    "site.toml nav is a number": (
+        {"site.toml": site_toml(nav="5")},
+        ['site.toml: nav: expected a list of { title = "...", url = "..." }, got 5'],
+    ),
+    "site.toml nav link to javascript": (
+        {"site.toml": site_toml(nav='[{ title = "x", url = "javascript:alert(1)" }]')},
+        ["site.toml: nav[0].url: expected a path like /blog/ or an http(s) URL, got 'javascript:alert(1)'"],
+    ),
+    "site.toml nav link to another host by backslash": (
+        {"site.toml": site_toml(nav='[{ title = "x", url = "/\\\\evil.example" }]')},
+        ["site.toml: nav[0].url: expected a path like /blog/ or an http(s) URL, got '/\\\\evil.example'"],
+    ),
+    "site.toml social link to javascript": (
+        {"site.toml": site_toml() + '[social]\ngithub = "javascript:alert(1)"\n'},
+        ["site.toml: social.github: expected an http(s) URL, got 'javascript:alert(1)'"],
+    ),
+    "site.toml arrays nested 10000 deep": (
+        {"site.toml": site_toml(nav="[" * 10_000 + "]" * 10_000)},
+        ["site.toml: syntax: arrays or tables nested too deeply"],
+    ),
+    "site.toml base_url with encoded dots": (
+        {"site.toml": site_toml(base_url='"https://x.org/%2e%2e/"')},
+        ["site.toml: base_url: write the path of base_url without %-escapes, got 'https://x.org/%2e%2e/'"],
+    ),
+    "site.toml base_url with dot segments": (
+        {"site.toml": site_toml(base_url='"https://x.org/a/../"')},
+        ["site.toml: base_url: '.', '..' and empty segments ('//') are not allowed in a path: '/a/../'"],
+    ),
+    "site.toml base_url with a password": (
+        {"site.toml": site_toml(base_url='"https://u:p@x.org/"')},
+        ["site.toml: base_url: expected an absolute http(s) URL like https://example.org/, got 'https://u:p@x.org/'"],
+    ),
+    "site.toml timezone is a folder of zones": (
+        {"site.toml": site_toml(timezone='"America"')},
+        ["site.toml: timezone: unknown time zone 'America'"],
+    ),
+    "site.toml cname with a path": (
+        {"site.toml": site_toml() + 'cname = "example.org/x"\n'},
+        ["site.toml: cname: expected a domain name like blog.example.org, got 'example.org/x'"],
+    ),
+    "site.toml redirects of the wrong shape": (
+        {"site.toml": site_toml() + "redirects = [1]\n"},
+        ["site.toml: redirects: expected a table ([redirects]), got [1]"],
+    ),
+    "site.toml redirect to javascript": (
+        {"site.toml": site_toml() + '[redirects]\n"/old/" = "javascript:alert(1)"\n'},
+        [
+            "site.toml: redirects.'/old/': expected a path starting with '/', like /blog/2016/03/17/my-post/, "
+            "got 'javascript:alert(1)'"
+        ],
+    ),
+    "site.toml urls of the wrong shape": (
+        {"site.toml": site_toml() + 'urls = "x"\n'},
+        ["site.toml: urls: expected a table ([urls]), got 'x'"],
     ),
     "symlink outside the content folder": (
         {"posts/link.md": Link("../../outside.md")},
@@ -387,7 +488,21 @@ def check_symlink_inside(out, tree):
     assert "Linked page" in html_of(tree, "linked/index.html")
 
 
+def check_fifo_skipped(out, tree, frozen):
+    assert tree == read_tree(frozen)
+
+
 ACCEPTED = {
+    "named pipes in posts, pages and files": (
+        {
+            "posts/pipe.md": Fifo(),
+            "pages/pipe.md": Fifo(),
+            "files/pipe.txt": Fifo(),
+            "posts/fifo": Fifo(),
+            "posts/to-pipe.md": Link("fifo"),
+        },
+        check_fifo_skipped,
+    ),
     "utf-8 bom": ({"posts/bom.md": "\ufeff---\ntitle: T\ndate: 2024-05-01\n---\n# With a BOM\n\nBody.\n"}, check_bom),
     "crlf line ends": (
         {"posts/crlf.md": "---\r\ntitle: T\r\ndate: 2024-05-01\r\n---\r\nLine one\r\nline two\r\n"},
@@ -487,6 +602,8 @@ def write_case(site_root: Path, files: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Link):
             path.symlink_to(content)
+        elif isinstance(content, Fifo):
+            os.mkfifo(path)
         elif isinstance(content, bytes):
             path.write_bytes(content)
         else:
@@ -523,7 +640,7 @@ def test_odd_content_is_built_safely(site_root, previous_build, frozen, files, c
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and result.stdout.startswith("Built ")
     tree = read_tree(previous_build)
-    if check is check_leftovers_ignored:
+    if check in (check_leftovers_ignored, check_fifo_skipped):
         check(previous_build, tree, frozen)
     else:
         check(previous_build, tree)
