@@ -1,25 +1,19 @@
 """Checking a site without building it: content problems and links, each with file and line."""
 
-import http.client
 import re
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import Request, urlopen
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from .content import Entry, Page, Post, Site, blog_page_count
+from .external import check_external, is_external
 from .problems import Problem
 from .render import make_markdown
 
-MAX_WORKERS = 8  # outside requests in flight at once: polite to hosts, still quick
-USER_AGENT = "flatfolio-link-check/1"
 _ID = re.compile(r'\sid="([^"{}]+)"')
 # Raw HTML attributes: double-quoted, single-quoted or unquoted values.
 _HTML_LINK = re.compile(r"""\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
@@ -90,7 +84,9 @@ def _html_links(source: str, line: int, html: str) -> list[Link]:
     """href and src values in raw HTML, located by counting newlines before each."""
     return [
         Link(
-            source, line + html.count("\n", 0, match.start()), next(v for v in match.groups()[1:] if v is not None),
+            source,
+            line + html.count("\n", 0, match.start()),
+            next(v for v in match.groups()[1:] if v is not None),
             _KINDS[match.group(1).lower()],
         )  # fmt: skip
         for match in _HTML_LINK.finditer(html)
@@ -125,9 +121,7 @@ class LinkChecker:
         self._ids: dict[str, set[str]] = {}
         posts = site.posts
         self.posts = {True: posts, False: [p for p in posts if not p.hidden]}
-        self.tags = {
-            hidden: {tag.slug for post in self.posts[hidden] for tag in post.tags} for hidden in (True, False)
-        }
+        self.tags = {hidden: {tag.slug for post in self.posts[hidden] for tag in post.tags} for hidden in (True, False)}
 
     def ids_of(self, entry: Entry) -> set[str]:
         if entry.source not in self._ids:
@@ -197,55 +191,6 @@ class LinkChecker:
         return target.is_relative_to(self.static_folder.resolve()) and target.is_file()
 
 
-# --- outside links -------------------------------------------------------------------
-
-
-def is_external(url: str) -> bool:
-    return urlsplit(url).scheme in ("http", "https") or url.startswith("//")
-
-
-def probe(url: str, timeout: float) -> str | None:
-    """Why an outside URL is dead, or None when it answers with a success status."""
-    if url.startswith("//"):
-        url = "https:" + url
-    reason = None
-    for method in ("HEAD", "GET"):  # some servers refuse or mishandle HEAD: retry once with GET
-        request = Request(url, method=method, headers={"User-Agent": USER_AGENT})
-        try:
-            with urlopen(request, timeout=timeout):
-                return None
-        except HTTPError as error:
-            reason = f"HTTP {error.code} {error.reason}".strip()
-        except URLError as error:
-            return _reason(error.reason, timeout)
-        except (http.client.HTTPException, OSError, ValueError) as error:
-            return _reason(error, timeout)
-    return reason
-
-
-def _reason(error, timeout: float) -> str:
-    if isinstance(error, TimeoutError):
-        return f"no answer within {timeout:g} s"
-    return str(getattr(error, "strerror", None) or error)
-
-
-def check_external(links: list[Link], timeout: float, workers: int = MAX_WORKERS) -> list[Problem]:
-    """Request each distinct outside URL once, `workers` at a time, and report every place a dead one is used."""
-    places: dict[str, list[Link]] = defaultdict(list)
-    for link in links:
-        places[urlsplit(link.url)._replace(fragment="").geturl()].append(link)
-    if not places:
-        return []
-    with ThreadPoolExecutor(max_workers=min(workers, len(places))) as pool:
-        reasons = dict(zip(places, pool.map(lambda url: probe(url, timeout), places), strict=True))
-    return [
-        Problem(link.source, link.kind, f"{link.url}: dead ({reason})", link.line)
-        for url, reason in reasons.items()
-        if reason
-        for link in places[url]
-    ]
-
-
 # --- the whole check -----------------------------------------------------------------
 
 
@@ -262,8 +207,11 @@ def check_site(app: Flask, site: Site, external: bool = False, timeout: float = 
         if isinstance(entry, Post) and not entry.summary:
             problems.append(
                 Problem(
-                    entry.source, "summary", "none: add 'summary:' or start with a paragraph",
-                    entry.file.body_line, warning=True,
+                    entry.source,
+                    "summary",
+                    "none: add 'summary:' or start with a paragraph",
+                    entry.file.body_line,
+                    warning=True,
                 )  # fmt: skip
             )
     outside: list[Link] = []
@@ -294,4 +242,8 @@ def internal_link_problems(app: Flask, site: Site, outside: list | None = None, 
             reason = checker.check(entry, link)
             if reason:
                 problems.append(Problem(link.source, link.kind, f"{link.url}: {reason}", link.line, warning=warn))
+    for index, item in enumerate(site.config.nav):  # every page shows the nav: a dead nav link breaks them all
+        path = urlsplit(item.url).path
+        if item.url.startswith("/") and not item.url.startswith("//") and not checker.resolve_published(path):
+            problems.append(Problem("site.toml", f"nav[{index}]", f"{item.url}: no page at this URL", warning=warn))
     return problems

@@ -1,5 +1,6 @@
 """`flask check`: every content problem and broken link at once, with file and line."""
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -251,3 +252,37 @@ def test_check_external_command(site_root, write, local_server):
 def test_check_help_documents_exit_codes(site_root):
     text = " ".join(flask(site_root, "check", "--help").stdout.split())
     assert "Exit status: 0 no errors (warnings allowed); 1 errors found; 2 usage errors." in text
+
+
+def test_external_timeout_is_a_deadline_for_the_whole_request():
+    """A server that trickles its answer a byte at a time never trips a per-read timeout."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 200:
+                if stop.wait(0.1):
+                    return
+                connection.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+    started = time.monotonic()
+    try:
+        problems = check_external([Link("posts/a.md", 3, url, "link")], timeout=0.5)
+    finally:
+        stop.set()
+        listener.close()
+    assert [str(p) for p in problems] == [f"posts/a.md:3: link: {url}: dead (no answer within 0.5 s)"]
+    assert time.monotonic() - started < 5  # the trickle would take 20 s; per-read timeouts never fire
+
+
+def test_a_nav_link_to_no_page_is_found_by_check_as_freeze_would(site_root, write):
+    toml = site_root / "site.toml"
+    toml.write_text(toml.read_text().replace('{ title = "About", url = "/about/" }', '{ title = "CV", url = "/cv/" }'))
+    result = flask(site_root, "check")
+    assert result.returncode == 1
+    assert "site.toml: nav[1]: /cv/: no page at this URL" in result.stderr.splitlines()
