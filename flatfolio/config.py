@@ -10,6 +10,17 @@ from .problems import Problem
 from .urls import DEFAULT_POST_URL, check_post_pattern, clean_file_path, clean_path
 
 CONFIG_FILE = "site.toml"
+# Schemes a nav or social link may use: a javascript: or data: link would run script on the site's own origin.
+SAFE_LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
+
+
+def _unsafe_link(url: str) -> str | None:
+    """The problem with a link from the settings, or None; parsed as browsers do (tabs, newlines, spaces dropped)."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError as error:
+        return f"not a link {url!r}: {error}"
+    return None if scheme in SAFE_LINK_SCHEMES else f"unsafe link {url!r} (only http:, https:, mailto:, tel: or a path)"
 
 
 @dataclass(frozen=True)
@@ -167,12 +178,17 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         if not (isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)):
             problems.append(Problem(path, f"nav[{index}]", 'expected { title = "...", url = "..." }'))
             continue
+        if unsafe := _unsafe_link(item["url"]):
+            problems.append(Problem(path, f"nav[{index}]", unsafe))
         nav.append(NavLink(item["title"], item["url"]))
 
     social = raw.get("social", {})
     if not isinstance(social, dict) or not all(isinstance(v, str) for v in social.values()):
         problems.append(Problem(path, "social", 'expected a table of name = "url"'))
         social = {}
+    for name, url in social.items():
+        if unsafe := _unsafe_link(url):
+            problems.append(Problem(path, f"social.{name}", unsafe))
 
     urls = _url_settings(raw, problems, path)
     for key in sorted(set(raw) - KNOWN_KEYS):
