@@ -1,9 +1,10 @@
 """Per-app content state: the source folders, the render caches and the Site snapshot requests and freezes see."""
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, request
 
 from .cache import CACHE_FOLDER, RenderCache, TemplateCache
 from .config import load_config
@@ -13,9 +14,13 @@ from .sources import EXTENSIONS, ParsedMemo, SourceFolder, render_flatpage
 from .urls import ROOT_FILES, root_files
 from .watch import ContentWatcher
 
+HELD_BACK = "content errors: still serving the last good content (fix the files, or see them with `flask run --debug`)"
+NONE_YET = "content errors: answering 503 until they are fixed (see them with `flask run --debug`)"
+DRAFTS_ONLY = "content errors in hidden drafts: readers see the rest of the changes"
+
 
 class ContentState:
-    """Per-app content access: the two FlatPages folders and the latest Site snapshot."""
+    """Per-app content access: the two FlatPages folders, the latest Site snapshot and the last good one."""
 
     def __init__(self, app, site_root: Path):
         self.site_root = site_root
@@ -42,6 +47,12 @@ class ContentState:
         self._served: tuple[Site | None, dict] = (None, {})
         self.built_urls: dict[tuple, str] = {}  # see views.built_url; routes never change
         self._config_cache = (None, None, [])
+        # A threaded server (waitress) asks from many threads: one rebuild at a time, never a half-set snapshot.
+        self._lock = threading.RLock()
+        self._hidden_drafts: frozenset[str] = frozenset()  # sources of the snapshot's hidden drafts
+        self._good: Site | None = None  # the newest snapshot readers may see (outside debug mode)
+        self._logged: list = []  # the problems last logged, so each change is logged once
+        self._logger = app.logger
 
     def _config_signature(self):
         """site.toml's modification time and size, or None when it cannot be read."""
@@ -97,9 +108,37 @@ class ContentState:
         return self._watcher.changed()
 
     def site(self) -> Site:
-        """The current Site, rebuilt only when a file, the config or the clock says so."""
+        """The current Site, errors and all, rebuilt only when a file, the config or the clock says so."""
         if self.pinned is not None:  # a freeze renders every page from one snapshot
             return self.pinned
+        with self._lock:
+            return self._current()
+
+    def shows_problems(self) -> bool:
+        """Whether pages show the current content's problems: in debug mode and while freezing (which refuses them)."""
+        return current_app.debug or self.pinned is not None
+
+    def served(self) -> Site | None:
+        """What readers see outside debug mode: the newest snapshot with no errors outside hidden drafts.
+
+        A broken or half-saved file leaves the last good snapshot served and its problems
+        logged once; a draft's mistake changes nothing readers see. None: never a good one.
+        """
+        with self._lock:
+            site = self._current()
+            errors = site.errors
+            held_back = any(problem.path not in self._hidden_drafts for problem in errors)
+            if not held_back:
+                self._good = site
+            if errors != self._logged:
+                self._logged = errors
+                if errors:
+                    self._logger.error(DRAFTS_ONLY if not held_back else HELD_BACK if self._good else NONE_YET)
+                for problem in errors:
+                    self._logger.error("%s", problem)
+            return self._good
+
+    def _current(self) -> Site:
         show_drafts = bool(current_app.config["SHOW_DRAFTS"])
         now = datetime.now(UTC)
         site = self._site
@@ -119,4 +158,20 @@ class ContentState:
         if site is None or key != self._key or (site.expires and now >= site.expires):
             site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files)
             self._site, self._key = site, key
+            # A file that says `draft: true` is hidden whatever else is wrong with it.
+            hidden = () if show_drafts else (*post_files, *page_files)
+            self._hidden_drafts = frozenset(f.source for f in hidden if f.front_matter.get("draft") is True)
         return site
+
+
+def request_site() -> Site | None:
+    """The snapshot the current request shows, the same one for all of it (None: no good content yet).
+
+    In debug mode and while freezing that is the current content, errors and all;
+    otherwise the last good snapshot (see ContentState.served).
+    """
+    environ = request.environ
+    if "flatfolio.site" not in environ:  # per request, not g: a test may share one app context across requests
+        state = current_app.extensions["flatfolio"]
+        environ["flatfolio.site"] = state.site() if state.shows_problems() else state.served()
+    return environ["flatfolio.site"]

@@ -3,10 +3,12 @@
 import mimetypes
 
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.routing import IntegerConverter
 
-from .content import Entry, Page, Post, Site, blog_page_count, current_site, note_source_use
+from .content import Entry, Page, Post, Site, blog_page_count, note_source_use
 from .feeds import build_feed
 from .render import code_css
+from .state import request_site
 from .text import slugify
 
 # What a static host sends for each extension; pinned because Python's guesses differ
@@ -27,25 +29,40 @@ MIMETYPES = {
 }
 XML = "application/xml"
 HOME_POSTS = 5
+# Before any content was good (every file read so far has errors): names no file, needs no site config.
+UNAVAILABLE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>
+<body><h1>Temporarily unavailable</h1><p>The site is temporarily unavailable. Please try again shortly.</p></body>
+</html>
+"""
 
 
 class ContentProblems(Exception):
-    """The content has errors: the dev server shows them instead of a page."""
+    """The content has errors: the debug dev server shows them instead of a page."""
 
     def __init__(self, site: Site):
         self.site = site
 
 
+class PageNumberConverter(IntegerConverter):
+    """Blog page numbers as the site links them: /blog/page/02/ is no second URL (and cache entry) of page 2."""
+
+    regex = r"[1-9]\d*"
+
+
 def _site() -> Site:
-    site = current_site()
-    if site.errors:
+    """The snapshot this page is made from (see state.request_site); in debug mode its errors are the page."""
+    site = request_site()
+    if site is None:
+        abort(503)
+    if site.errors and current_app.extensions["flatfolio"].shows_problems():
         raise ContentProblems(site)
     return site
 
 
 def base_url() -> str:
     """The public URL of the site root: `--base-url` when freezing, else the site config's."""
-    return current_app.config.get("BASE_URL") or current_site().config.base_url
+    return current_app.config.get("BASE_URL") or request_site().config.base_url
 
 
 def built_url(endpoint: str, **values) -> str:
@@ -91,7 +108,7 @@ def public_url(entry: Entry) -> str:
 
 def person_data() -> dict:
     """schema.org Person for the home page (rendered with |tojson, which escapes </script>)."""
-    config = current_site().config
+    config = request_site().config
     person = {"@context": "https://schema.org", "@type": "Person", "name": config.author, "url": base_url()}
     if config.role:
         person["jobTitle"] = config.role
@@ -104,7 +121,7 @@ def person_data() -> dict:
 
 def posting_data(post: Post) -> dict:
     """schema.org BlogPosting for a post page."""
-    config = current_site().config
+    config = request_site().config
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -237,10 +254,17 @@ def not_found_page():
 
 
 def not_found(_error):
-    site = current_site()
-    if site.errors:
+    site = request_site()
+    if site is None:
+        return unavailable(None)
+    if site.errors and current_app.extensions["flatfolio"].shows_problems():
         return content_problems(ContentProblems(site))
     return render_template("404.html", canonical_url=None), 404
+
+
+def unavailable(_error):
+    """503: no good content yet; a plain page that names no file (the log has the problems)."""
+    return Response(UNAVAILABLE, 503, {"Retry-After": "10"}, mimetype="text/html")
 
 
 def content_problems(error: ContentProblems):
@@ -272,10 +296,11 @@ def init_app(app: Flask) -> None:
     """Register the site's routes, error handlers and template helpers."""
     for extension, mimetype in MIMETYPES.items():
         mimetypes.add_type(mimetype, extension)
+    app.url_map.converters["page"] = PageNumberConverter
     rules = [
         ("/", "home", home),
         ("/blog/", "blog", blog),
-        ("/blog/page/<int:number>/", "blog_page", blog),
+        ("/blog/page/<page:number>/", "blog_page", blog),
         ("/tags/", "tags", tags),
         ("/tags/<slug>/", "tag", tag),
         ("/tags/<slug>/feed.xml", "tag_feed", tag_feed),
@@ -291,6 +316,7 @@ def init_app(app: Flask) -> None:
         app.add_url_rule(rule, endpoint, view)
     app.before_request(reject_dot_segments)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(503, unavailable)
     app.register_error_handler(ContentProblems, content_problems)
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals.update(
@@ -300,9 +326,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_context():
-        site = current_site()
+        site = request_site()
         endpoint = request.endpoint if request.url_rule else None
-        canonical = absolute_url(endpoint, **request.view_args) if endpoint and site.config else None
+        canonical = None
+        if endpoint and site.config:  # url_for, not the built_url memo: a 404's view_args are the client's
+            canonical = base_url() + url_for(endpoint, **request.view_args)[len(request.script_root) :].lstrip("/")
         return {
             "site": site.config, "show_drafts": site.show_drafts, "nav": site.config.nav if site.config else (),
             "canonical_url": canonical,
