@@ -51,6 +51,7 @@ class ContentState:
         self._lock = threading.RLock()
         self._hidden_drafts: frozenset[str] = frozenset()  # sources of the snapshot's hidden drafts
         self._good: Site | None = None  # the newest snapshot readers may see (outside debug mode)
+        self._judged: Site | None = None  # the snapshot served() last looked at: the same one costs nothing
         self._logged: list = []  # the problems last logged, so each change is logged once
         self._logger = app.logger
 
@@ -126,7 +127,9 @@ class ContentState:
         """
         with self._lock:
             site = self._current()
-            errors = site.errors
+            if site is self._judged:
+                return self._good
+            self._judged, errors = site, site.errors
             held_back = any(problem.path not in self._hidden_drafts for problem in errors)
             if not held_back:
                 self._good = site

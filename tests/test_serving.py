@@ -7,7 +7,7 @@ import time
 
 import pytest
 from conftest import SITE_TOML
-from servers import waitress_app
+from servers import raw_get, waitress_app
 from test_security import HEADERS, security_headers
 
 from flatfolio.content import current_site
@@ -158,6 +158,7 @@ def rewrite_in_place(root, stop: threading.Event) -> int:
 def test_waitress_serves_old_or_new_content_while_a_post_is_saved_in_place(site_root, write):
     write({POST_FILE: post_version("OLD")})
     with waitress_app(site_root, threads=6) as port:
+        assert raw_get(port, "/")[0] == 200  # a running site: it has had good content (else 503, tested above)
         stop = threading.Event()
         seen: list = []
         clients = [threading.Thread(target=fetch_until, args=(port, stop, seen)) for _ in range(6)]
