@@ -5,6 +5,7 @@ import mimetypes
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.routing import IntegerConverter
 
+from . import errors
 from .content import Entry, Page, Post, Site, blog_page_count, note_source_use
 from .feeds import build_feed
 from .render import code_css
@@ -29,19 +30,6 @@ MIMETYPES = {
 }
 XML = "application/xml"
 HOME_POSTS = 5
-# Before any content was good (every file read so far has errors): names no file, needs no site config.
-UNAVAILABLE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>
-<body><h1>Temporarily unavailable</h1><p>The site is temporarily unavailable. Please try again shortly.</p></body>
-</html>
-"""
-
-
-class ContentProblems(Exception):
-    """The content has errors: the debug dev server shows them instead of a page."""
-
-    def __init__(self, site: Site):
-        self.site = site
 
 
 class PageNumberConverter(IntegerConverter):
@@ -56,7 +44,7 @@ def _site() -> Site:
     if site is None:
         abort(503)
     if site.errors and current_app.extensions["flatfolio"].shows_problems():
-        raise ContentProblems(site)
+        raise errors.ContentProblems(site)
     return site
 
 
@@ -253,24 +241,6 @@ def not_found_page():
     return render_template("404.html", canonical_url=None)
 
 
-def not_found(_error):
-    site = request_site()
-    if site is None:
-        return unavailable(None)
-    if site.errors and current_app.extensions["flatfolio"].shows_problems():
-        return content_problems(ContentProblems(site))
-    return render_template("404.html", canonical_url=None), 404
-
-
-def unavailable(_error):
-    """503: no good content yet; a plain page that names no file (the log has the problems)."""
-    return Response(UNAVAILABLE, 503, {"Retry-After": "10"}, mimetype="text/html")
-
-
-def content_problems(error: ContentProblems):
-    return render_template("problems.html", problems=error.site.problems), 500
-
-
 def frozen_urls():
     """Every parameterised URL, for Frozen-Flask (no-argument routes it finds by itself)."""
     site = _site()
@@ -315,9 +285,7 @@ def init_app(app: Flask) -> None:
     for rule, endpoint, view in rules:
         app.add_url_rule(rule, endpoint, view)
     app.before_request(reject_dot_segments)
-    app.register_error_handler(404, not_found)
-    app.register_error_handler(503, unavailable)
-    app.register_error_handler(ContentProblems, content_problems)
+    errors.init_app(app)
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals.update(
         url_for=built_url, absolute_url=absolute_url, site_link=site_link, public_url=public_url, link_to=link_to,
