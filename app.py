@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, content, livereload, pagecache, security, views
+from flatfolio import commands, livereload, pagecache, security, state, views
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    app.extensions["flatfolio"] = content.ContentState(app, Path(app.config["SITE_ROOT"]))
+    app.extensions["flatfolio"] = state.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)

@@ -12,14 +12,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .cache import CACHE_FOLDER, RenderCache, TemplateCache, hash_parts
-from .config import SiteConfig, load_config
+from .cache import hash_parts
+from .config import SiteConfig
 from .problems import Problem
-from .render import first_paragraph_text, reading_minutes, render_markdown, table_of_contents
-from .sources import EXTENSIONS, InvalidDate, ParsedMemo, SourceFile, SourceFolder, render_flatpage
+from .render import first_paragraph_text, reading_minutes, table_of_contents
+from .sources import InvalidDate, SourceFile
 from .text import slugify
-from .urls import DEFAULT_POST_URL, ROOT_FILES, Route, assign_routes, clean_path, clean_paths, post_path, root_files
-from .watch import ContentWatcher
+from .urls import DEFAULT_POST_URL, ROOT_FILES, Route, assign_routes, clean_path, clean_paths, post_path
 
 URL_KEYS = {"url", "permalink", "aliases", "redirect_from"}  # Hugo's and Jekyll's names both work
 POST_KEYS = {
@@ -543,114 +542,6 @@ def build_site(
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
         routes=routes, file_stamps=stamps,
     )  # fmt: skip
-
-
-class ContentState:
-    """Per-app content access: the two FlatPages folders and the latest Site snapshot."""
-
-    def __init__(self, app, site_root: Path):
-        self.site_root = site_root
-        self.folders = {}
-        for name in ("posts", "pages"):
-            prefix = f"FLATPAGES_{name.upper()}_"
-            app.config.setdefault(prefix + "ROOT", str(site_root / name))
-            app.config.setdefault(prefix + "EXTENSION", EXTENSIONS)
-            app.config.setdefault(prefix + "AUTO_RELOAD", True)  # a bool: "if debug" warns per request
-            app.config.setdefault(prefix + "HTML_RENDERER", render_flatpage)
-            self.folders[name] = SourceFolder(app, name=name)
-        # Rendered Markdown survives restarts in <site>/.cache/ (RENDER_CACHE=False: memory only).
-        app.config.setdefault("RENDER_CACHE", True)
-        cache_root = site_root / CACHE_FOLDER if app.config["RENDER_CACHE"] else None
-        self.render_cache = RenderCache(cache_root)
-        if cache_root is not None:
-            app.jinja_env.bytecode_cache = TemplateCache(cache_root, app.jinja_env)
-        for name, folder in self.folders.items():
-            folder.memo = ParsedMemo(cache_root, name)
-        self._site: Site | None = None
-        self._key = None
-        self._watcher: ContentWatcher | None = None  # made on first use by the dev server
-        self.pinned: Site | None = None  # set while freezing: no change checks per page
-        self._served: tuple[Site | None, dict] = (None, {})
-        self.built_urls: dict[tuple, str] = {}  # see views.built_url; routes never change
-        self._config_cache = (None, None, [])
-
-    def _config_signature(self):
-        """site.toml's modification time and size, or None when it cannot be read."""
-        try:
-            stat = (self.site_root / "site.toml").stat()
-        except OSError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size)
-
-    def _config(self):
-        """The site config, re-read only when site.toml changes."""
-        signature = self._config_signature()
-        if self._config_cache[0] != signature or signature is None:
-            self._config_cache = (signature, *load_config(self.site_root))
-        return self._config_cache[1], self._config_cache[2]
-
-    def render(self, text: str, base_path: str) -> str:
-        """Markdown to HTML through the render cache."""
-        html = self.render_cache.get(text, base_path)
-        if html is None:
-            html = render_markdown(text, base_path)
-            self.render_cache.put(text, base_path, html)
-        return html
-
-    def served_pages(self, site: Site) -> dict:
-        """Responses made from `site` (see pagecache); a new snapshot starts an empty one."""
-        if self._served[0] is not site:
-            self._served = (site, {})
-        return self._served[1]
-
-    def reset(self) -> None:
-        """Forget everything read, so the next access re-reads and re-renders all files."""
-        for folder in self.folders.values():
-            folder._file_cache.clear()
-            folder.reload()
-        self._site, self._key, self._config_cache = None, None, (None, None, [])
-        self.pinned = None
-        self._served = (None, {})
-
-    def _reloading(self) -> bool:
-        """Whether content files are re-read as they change (the dev server; not while freezing)."""
-        modes = [folder.config("auto_reload") for folder in self.folders.values()]
-        return any(current_app.debug if mode == "if debug" else mode for mode in modes)
-
-    def _maybe_changed(self) -> bool:
-        """A cheap look for changes since the last full check: no walk, no stat per file."""
-        if not self._reloading():
-            return self._config_signature() != self._config_cache[0]  # only the config is re-read
-        if self._watcher is None:
-            folders = (*(Path(folder.root) for folder in self.folders.values()), self.site_root / ROOT_FILES)
-            self._watcher = ContentWatcher(self.site_root, ("site.toml", *(f.name for f in folders)), folders)
-            return True
-        return self._watcher.changed()
-
-    def site(self) -> Site:
-        """The current Site, rebuilt only when a file, the config or the clock says so."""
-        if self.pinned is not None:  # a freeze renders every page from one snapshot
-            return self.pinned
-        show_drafts = bool(current_app.config["SHOW_DRAFTS"])
-        now = datetime.now(UTC)
-        site = self._site
-        # Per request on the dev server, and several times per frozen page: skip the walk
-        # over every file unless the watcher (or, while freezing, site.toml) saw a change.
-        fresh = site is not None and self._key[1] == show_drafts and not (site.expires and now >= site.expires)
-        if fresh and not self._maybe_changed():
-            return site
-        config, config_problems = self._config()
-        post_files = list(self.folders["posts"])
-        page_files = list(self.folders["pages"])
-        files = root_files(self.site_root)
-        # The key holds the file objects themselves: FlatPages keeps the same object while a
-        # file is unchanged, and holding them stops a recycled id() from looking unchanged.
-        key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(files.items()))
-        site = self._site
-        if site is None or key != self._key or (site.expires and now >= site.expires):
-            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files)
-            self._site, self._key = site, key
-        return site
 
 
 def current_site() -> Site:

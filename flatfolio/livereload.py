@@ -18,6 +18,8 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.wrappers import Request, Response
 
+from .security import add_security_headers
+
 PREFIX = "/__flatfolio/"
 SCRIPT_PATH = PREFIX + "live-reload.js"
 STATE_PATH = PREFIX + "live-reload/state"
@@ -125,7 +127,8 @@ class LiveReloadMiddleware:
         if Request(environ).method not in ("GET", "HEAD"):
             response = Response("method not allowed", 405, {"Allow": "GET, HEAD"}, mimetype="text/plain")
         response.headers["Cache-Control"] = "no-store"
-        return response(environ, start_response)
+        # No Flask route, so Flask's after_request never sees it: the same headers as every other response.
+        return add_security_headers(response)(environ, start_response)
 
 
 def served_by_dev_server() -> bool:

@@ -9,6 +9,8 @@ is kept.
 
 from flask import Flask, Response, current_app, request
 
+from .state import request_site
+
 
 def _enabled() -> bool:
     state = current_app.extensions["flatfolio"]
@@ -20,8 +22,10 @@ def serve_cached() -> Response | None:
     """Answer from the cache when the content has not changed since the page was made."""
     if not _enabled():
         return None
-    state = current_app.extensions["flatfolio"]
-    kept = state.served_pages(state.site()).get(request.path)
+    site = request_site()
+    if site is None:  # no good content yet: the view answers 503
+        return None
+    kept = current_app.extensions["flatfolio"].served_pages(site).get(request.path)
     if kept is None:
         return None
     body, status, headers = kept
@@ -31,8 +35,8 @@ def serve_cached() -> Response | None:
 def keep(response: Response) -> Response:
     """Keep a freshly made page (not a static file, not an error) for the next request."""
     if _enabled() and response.status_code == 200 and not response.direct_passthrough:
-        state = current_app.extensions["flatfolio"]
-        pages = state.served_pages(state.site())
+        # The snapshot the page was made from: a change during the request must not file it under the new one.
+        pages = current_app.extensions["flatfolio"].served_pages(request_site())
         if request.path not in pages:  # by path: no view reads the query string, so ?x=1 adds no entry
             pages[request.path] = (response.get_data(), response.status, list(response.headers))
     return response

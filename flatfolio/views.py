@@ -3,10 +3,13 @@
 import mimetypes
 
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.routing import IntegerConverter
 
-from .content import Entry, Page, Post, Site, blog_page_count, current_site, note_source_use
+from . import errors
+from .content import Entry, Page, Post, Site, blog_page_count, note_source_use
 from .feeds import build_feed
 from .render import code_css
+from .state import request_site
 from .text import slugify
 
 # What a static host sends for each extension; pinned because Python's guesses differ
@@ -29,23 +32,25 @@ XML = "application/xml"
 HOME_POSTS = 5
 
 
-class ContentProblems(Exception):
-    """The content has errors: the dev server shows them instead of a page."""
+class PageNumberConverter(IntegerConverter):
+    """Blog page numbers as the site links them: /blog/page/02/ is no second URL (and cache entry) of page 2."""
 
-    def __init__(self, site: Site):
-        self.site = site
+    regex = r"[1-9]\d*"
 
 
 def _site() -> Site:
-    site = current_site()
-    if site.errors:
-        raise ContentProblems(site)
+    """The snapshot this page is made from (see state.request_site); in debug mode its errors are the page."""
+    site = request_site()
+    if site is None:
+        abort(503)
+    if site.errors and current_app.extensions["flatfolio"].shows_problems():
+        raise errors.ContentProblems(site)
     return site
 
 
 def base_url() -> str:
     """The public URL of the site root: `--base-url` when freezing, else the site config's."""
-    return current_app.config.get("BASE_URL") or current_site().config.base_url
+    return current_app.config.get("BASE_URL") or request_site().config.base_url
 
 
 def built_url(endpoint: str, **values) -> str:
@@ -91,7 +96,7 @@ def public_url(entry: Entry) -> str:
 
 def person_data() -> dict:
     """schema.org Person for the home page (rendered with |tojson, which escapes </script>)."""
-    config = current_site().config
+    config = request_site().config
     person = {"@context": "https://schema.org", "@type": "Person", "name": config.author, "url": base_url()}
     if config.role:
         person["jobTitle"] = config.role
@@ -104,7 +109,7 @@ def person_data() -> dict:
 
 def posting_data(post: Post) -> dict:
     """schema.org BlogPosting for a post page."""
-    config = current_site().config
+    config = request_site().config
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -237,17 +242,6 @@ def not_found_page():
     return render_template("404.html", canonical_url=None)
 
 
-def not_found(_error):
-    site = current_site()
-    if site.errors:
-        return content_problems(ContentProblems(site))
-    return render_template("404.html", canonical_url=None), 404
-
-
-def content_problems(error: ContentProblems):
-    return render_template("problems.html", problems=error.site.problems), 500
-
-
 def frozen_urls():
     """Every parameterised URL, for Frozen-Flask (no-argument routes it finds by itself)."""
     site = _site()
@@ -273,10 +267,11 @@ def init_app(app: Flask) -> None:
     """Register the site's routes, error handlers and template helpers."""
     for extension, mimetype in MIMETYPES.items():
         mimetypes.add_type(mimetype, extension)
+    app.url_map.converters["page"] = PageNumberConverter
     rules = [
         ("/", "home", home),
         ("/blog/", "blog", blog),
-        ("/blog/page/<int:number>/", "blog_page", blog),
+        ("/blog/page/<page:number>/", "blog_page", blog),
         ("/tags/", "tags", tags),
         ("/tags/<slug>/", "tag", tag),
         ("/tags/<slug>/feed.xml", "tag_feed", tag_feed),
@@ -291,8 +286,7 @@ def init_app(app: Flask) -> None:
     for rule, endpoint, view in rules:
         app.add_url_rule(rule, endpoint, view)
     app.before_request(reject_dot_segments)
-    app.register_error_handler(404, not_found)
-    app.register_error_handler(ContentProblems, content_problems)
+    errors.init_app(app)
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals.update(
         url_for=built_url, absolute_url=absolute_url, site_link=site_link, public_url=public_url, link_to=link_to,
@@ -301,9 +295,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_context():
-        site = current_site()
+        site = request_site()
         endpoint = request.endpoint if request.url_rule else None
-        canonical = absolute_url(endpoint, **request.view_args) if endpoint and site.config else None
+        canonical = None
+        if endpoint and site.config:  # url_for, not the built_url memo: a 404's view_args are the client's
+            canonical = base_url() + url_for(endpoint, **request.view_args)[len(request.script_root) :].lstrip("/")
         return {
             "site": site.config, "show_drafts": site.show_drafts, "nav": site.config.nav if site.config else (),
             "canonical_url": canonical,

@@ -6,9 +6,9 @@ import pytest
 from conftest import read_tree, write_files
 
 import flatfolio.cache
-import flatfolio.content
 import flatfolio.prerender
 import flatfolio.sources
+import flatfolio.state
 from app import create_app
 from flatfolio.freeze import freeze_site
 from flatfolio.store import Store
@@ -55,8 +55,8 @@ def test_cold_warm_and_disabled_cache_builds_are_byte_identical(big_site, tmp_pa
     cold = freeze(big_site, tmp_path / "cold")
     assert cache_files(big_site), "a freeze fills the render cache"
     renders = []
-    real_render = flatfolio.content.render_markdown
-    monkeypatch.setattr(flatfolio.content, "render_markdown", lambda *a: renders.append(a) or real_render(*a))
+    real_render = flatfolio.state.render_markdown
+    monkeypatch.setattr(flatfolio.state, "render_markdown", lambda *a: renders.append(a) or real_render(*a))
     warm = freeze(big_site, tmp_path / "warm")
     assert renders == [], "a warm cache renders nothing again"
     monkeypatch.undo()

@@ -2,15 +2,17 @@
 
 import pytest
 
+import flatfolio.errors
 import flatfolio.views
 
 
 @pytest.fixture
 def renders(monkeypatch):
-    """The templates rendered, in order."""
+    """The templates rendered (pages and error pages), in order."""
     seen = []
     real = flatfolio.views.render_template
-    monkeypatch.setattr(flatfolio.views, "render_template", lambda name, **kw: seen.append(name) or real(name, **kw))
+    for module in (flatfolio.views, flatfolio.errors):
+        monkeypatch.setattr(module, "render_template", lambda name, **kw: seen.append(name) or real(name, **kw))
     return seen
 
 

@@ -91,7 +91,8 @@ def test_site_config_edits_show_on_the_next_request(client, write, site_root):
     assert b"Renamed Site" in client.get("/").data
 
 
-def test_content_errors_show_as_a_page_naming_the_file(client, write):
+def test_content_errors_show_as_a_page_naming_the_file_in_debug_mode(make_app, write):
+    client = make_app(DEBUG=True).test_client()  # without debug: the last good content (test_serving.py)
     write({"posts/bad.md": "---\ntitle: Bad\ndate: tomorrow\n---\n"})
     response = client.get("/")
     assert response.status_code == 500

@@ -42,9 +42,9 @@ def test_every_response_carries_the_security_headers(client, url):
         assert security_headers(response.headers) == HEADERS
 
 
-def test_the_content_errors_page_carries_the_headers_and_no_inline_style(client, write):
+def test_the_content_errors_page_carries_the_headers_and_no_inline_style(make_app, write):
     write({"posts/bad.md": "---\ntitle: Bad\n---\n"})
-    response = client.get("/")
+    response = make_app(DEBUG=True).test_client().get("/")
     assert response.status_code == 500
     assert security_headers(response.headers) == HEADERS
     assert "<style" not in response.text and 'href="/static/problems.css"' in response.text
@@ -168,7 +168,7 @@ def test_frozen_pages_cause_no_csp_violation_in_chromium(browser, table_site, tm
 
 
 def test_served_pages_cause_no_csp_violation_in_chromium(browser, table_site, write):
-    with waitress_app(table_site) as port:
+    with waitress_app(table_site, env={"FLASK_DEBUG": "1"}) as port:  # debug: the problem page below
         for path in BROWSER_PATHS:
             assert csp_violations(browser, f"http://127.0.0.1:{port}{path}") == [], path
         assert csp_violations(browser, f"http://127.0.0.1:{port}/", inject_inline_style=True) != []
