@@ -161,13 +161,13 @@ def new_command(title: str, tags: str, external_url: str | None):
     """Start a post: create posts/YYYY-MM-DD-<slug>.md and print its path.
 
     The date is today in the site's time zone (site.toml), the slug comes from the
-    title ("Ristretto: a Go cache, über-fast!" -> ristretto-a-go-cache-uber-fast), and
-    the post starts as a draft (draft: true), shown only by `flask run --debug` until
-    you remove that line. Never overwrites a file.
+    title ("Ristretto: a Go cache, über-fast!" -> ristretto-a-go-cache-uber-fast, at
+    most 80 characters), and the post starts as a draft (draft: true), shown only by
+    `flask run --debug` until you remove that line. Never overwrites a file.
 
     Exit status: 0 created; 1 site.toml has errors; 2 usage errors (a title without
-    letters or digits, a bad tag or URL); 3 refused: the file exists, or another post
-    has the same slug.
+    letters or digits, a bad tag or URL); 3 refused: the file exists, another post
+    (in any folder of posts/) has the same slug, or posts/ cannot be written.
     """
     site_root = Path(current_app.config["SITE_ROOT"])
     config, problems = load_config(site_root)
