@@ -21,12 +21,12 @@ from flask_frozen import Freezer, FrozenFlaskWarning
 
 from . import output, reuse, views
 from .config import normalize_base_url
-from .content import recording_body_uses
 from .links import broken_links, page_links
 from .output import MANIFEST, FreezeError
 from .prerender import cpu_count, prerender
 from .problems import ContentError, Problem
 from .urls import JUNK
+from .uses import recording_body_uses
 
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/).
