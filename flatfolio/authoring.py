@@ -1,17 +1,15 @@
 """Starting a post: a draft file with valid front matter, named by date and slug."""
 
-import re
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
 from .config import SiteConfig
 from .sources import content_files, parse_source, read_regular_file
-from .text import has_control_chars, slugify
+from .text import file_slug, has_control_chars, slugify
+from .urls import http_url_parts
 
-_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 # A file name may have 255 bytes: keep slugs readable and well inside that (a CJK letter is 3 bytes).
 MAX_SLUG_CHARS, MAX_SLUG_BYTES = 80, 200
 
@@ -46,7 +44,7 @@ def _slugs_in_use(posts: Path) -> dict[str, str]:
     """The slug of every post file anywhere below posts/ (its `slug:` or its file name), mapped to its path there."""
     used = {}
     for file, rel in content_files(posts):
-        slug = slugify(_DATE_PREFIX.sub("", Path(file).stem))
+        slug = file_slug(file)
         try:
             data = read_regular_file(file)
         except OSError:
@@ -91,10 +89,8 @@ def new_post(
     slug = short_slug(slugify(title))
     if not slug:
         raise AuthoringError(f"the title {title!r} has no letters or digits to make a URL slug from", 2)
-    if external_url is not None:
-        parts = urlsplit(external_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise AuthoringError(f"--external: expected an absolute http(s) URL, got {external_url!r}", 2)
+    if external_url is not None and not http_url_parts(external_url):
+        raise AuthoringError(f"--external: expected an absolute http(s) URL, got {external_url!r}", 2)
     day = today or datetime.now(config.timezone).date()
     posts = site_root / "posts"
     path = posts / f"{day.isoformat()}-{slug}.md"

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .problems import Problem
-from .urls import DEFAULT_POST_URL, check_post_pattern, clean_file_path, clean_path, site_path
+from .urls import DEFAULT_POST_URL, check_post_pattern, clean_file_path, clean_path, http_url_parts, site_path
 
 CONFIG_FILE = "site.toml"
 
@@ -57,9 +57,9 @@ _HOST = re.compile(r"[\w.-]+(:\d{1,5})?")  # a host name (IDN letters allowed) a
 
 def normalize_base_url(url: str) -> str:
     """Return `url` ending in "/", or raise ValueError when it is not an absolute http(s) URL of a safe path."""
-    parts = urlsplit(url) if isinstance(url, str) else None
+    parts = http_url_parts(url)
     if (
-        parts is None or parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.netloc)
+        parts is None or not _HOST.fullmatch(parts.netloc)
         or parts.query or parts.fragment or "?" in url or "#" in url
     ):  # fmt: skip
         raise ValueError(f"expected an absolute http(s) URL like https://example.org/, got {url!r}")
@@ -94,11 +94,8 @@ def _safe_link(url: str, site_paths: bool = False) -> bool:
     if site_paths and url.startswith("/") and not url.startswith("//"):
         # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil.org" is another host.
         return not re.search(r"[\s\\\x00-\x1f\x7f]", url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unclosed [IPv6 host
-        return False
-    return parts.scheme in ("http", "https") and bool(_HOST.fullmatch(parts.netloc)) and not re.search(r"\s", url)
+    parts = http_url_parts(url)
+    return bool(parts) and bool(_HOST.fullmatch(parts.netloc)) and not re.search(r"\s", url)
 
 
 def _table(raw: dict, key: str, problems: list, path: str) -> dict:

@@ -2,7 +2,7 @@
 
 from flask import Flask, Response, current_app, render_template
 
-from .content import Site
+from .site import Site
 from .state import request_site
 
 # Before any content was good (every file read so far has errors): names no file, needs no site config.

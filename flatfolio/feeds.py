@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from .content import Post, Site, Tag
+from .model import Post, Tag
+from .site import Site
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator

@@ -1,7 +1,6 @@
 """Freezing: build the static site into a fresh folder and swap it in only when complete."""
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import queue
@@ -21,12 +20,13 @@ from flask_frozen import Freezer, FrozenFlaskWarning
 
 from . import output, reuse, views
 from .config import normalize_base_url
-from .content import recording_body_uses
 from .links import broken_links, page_links
 from .output import MANIFEST, FreezeError
 from .prerender import cpu_count, prerender
 from .problems import ContentError, Problem
+from .system import libc
 from .urls import JUNK
+from .uses import recording_body_uses
 
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/).
@@ -270,12 +270,7 @@ def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], fo
                     os.rmdir(path)
     for url, page in reused.items():
         if page.file not in kept:
-            target = build / page.file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(out / page.file, target)
-            except OSError:
-                shutil.copy2(out / page.file, target)
+            output.link_or_copy(out / page.file, build / page.file)
         if progress:
             progress(url)
 
@@ -304,8 +299,9 @@ def _freeze_share(app: Flask, share: tuple[int, int], skip, messages) -> None:
 
 def _die_with_parent() -> None:
     """Linux: end this process when the freeze that forked it ends (even by kill -9)."""
-    with contextlib.suppress(AttributeError, OSError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    lib = libc("prctl")
+    if lib is not None:
+        lib.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _freeze_in_processes(app: Flask, parts: int, skip, progress) -> dict[str, tuple[str, list[str], list[str]]]:

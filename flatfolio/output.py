@@ -1,7 +1,6 @@
 """The output folder: destination safety, the lock, the build folder, the manifest, carry-over and the atomic swap."""
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import shutil
@@ -9,6 +8,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from .system import libc
 
 MANIFEST = ".flatfolio-build"  # lists every file a build made, one per line; marks a folder as ours
 LOCK_TIMEOUT = 600  # seconds a freeze waits for another one into the same folder (FREEZE_LOCK_TIMEOUT)
@@ -167,21 +168,25 @@ def carry_over_foreign_files(old: Path, build: Path) -> None:
             if name == "CNAME":
                 continue  # the site config's CNAME replaces a hand-made one
             raise FreezeError(f"{old / name}: not made by flatfolio, and the new build writes the same file")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(old / name, target)
-        except OSError:
-            shutil.copy2(old / name, target)
+        link_or_copy(old / name, target)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link `source` at `target` (its folder made), or copy it where a link cannot be made (another device)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
+    lib = libc("renameat2")
+    if lib is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    return lib.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def swap_in(build: Path, out: Path, spare: Path | None) -> None:

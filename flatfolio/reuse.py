@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import Flask
 
 from .cache import hash_parts, installed_versions
-from .content import Site
+from .site import Site
 from .store import Store
 
 RECORD_FOLDER = "builds"

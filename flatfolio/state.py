@@ -8,8 +8,8 @@ from flask import current_app, request
 
 from .cache import CACHE_FOLDER, RenderCache, TemplateCache
 from .config import load_config
-from .content import Site, build_site
 from .render import render_markdown
+from .site import Site, build_site
 from .sources import EXTENSIONS, ParsedMemo, SourceFolder, render_flatpage
 from .urls import ROOT_FILES, root_files
 from .watch import ContentWatcher

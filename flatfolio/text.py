@@ -3,8 +3,10 @@
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import PurePath
 
 _NON_WORD = re.compile(r"[^\w]+")
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 # C0 controls other than tab, newline and carriage return: invalid in XML feeds and HTML.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -24,6 +26,11 @@ def slugify(text: str) -> str:
         base = char if not unicodedata.combining(char) else base
     folded = unicodedata.normalize("NFC", "".join(kept)).lower().replace("_", "-")
     return _NON_WORD.sub("-", folded).strip("-")
+
+
+def file_slug(path: str) -> str:
+    """The slug a post file's name gives it: posts/2024-05-01-Hello_World.md -> "hello-world"."""
+    return slugify(_DATE_PREFIX.sub("", PurePath(path).stem))
 
 
 def strip_control_chars(text: str) -> str:

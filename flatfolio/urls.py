@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatch
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .problems import Problem
 
@@ -32,6 +32,15 @@ _UNSAFE = re.compile(r"[\s\\<>\"'`\x00-\x1f\x7f]")
 def is_junk(name: str) -> bool:
     """Whether a file or folder name is litter that must never be published."""
     return any(fnmatch(name, pattern) for pattern in JUNK)
+
+
+def http_url_parts(value) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host, else None: never javascript: or another scheme."""
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:  # an unclosed [IPv6 host
+        return None
+    return parts if parts and parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _path_segments(value) -> list[str]:

@@ -13,6 +13,8 @@ import os
 import struct
 from pathlib import Path
 
+from .system import libc
+
 IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE = 0x002, 0x004, 0x008
 IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE = 0x040, 0x080, 0x100, 0x200
 IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED = 0x400, 0x800, 0x4000, 0x8000
@@ -24,20 +26,12 @@ WATCH_MASK = (
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, name length
 
 
-def _libc():
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc if hasattr(libc, "inotify_init1") else None
-    except OSError:
-        return None
-
-
 class ContentWatcher:
     """Watches the site root (only `names` there) and every folder below the content folders."""
 
     def __init__(self, root: Path, names: tuple[str, ...], folders: tuple[str, ...]):
         self.root, self.names, self.folders = root, set(names), folders
-        self._libc = _libc()
+        self._libc = libc("inotify_init1")
         self._fd = self._libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC) if self._libc else -1
         self._root_wd = None
         self._watching = self._fd >= 0 and self._watch_all()

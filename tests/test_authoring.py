@@ -12,7 +12,7 @@ from test_cli import flask
 
 from flatfolio.authoring import AuthoringError, new_post
 from flatfolio.config import load_config
-from flatfolio.content import build_post
+from flatfolio.fields import build_post
 from flatfolio.sources import parse_source
 
 

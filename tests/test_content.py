@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flatfolio.content import current_site, page_path
+from flatfolio.fields import page_path
+from flatfolio.site import current_site
 from flatfolio.sources import parse_source
 
 POST_HEAD = "---\ntitle: T\ndate: 2024-05-01\n"

@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 from app import create_app
 from flatfolio.check import check_site
 from flatfolio.config import KNOWN_KEYS
-from flatfolio.content import PAGE_KEYS, POST_KEYS, current_site
+from flatfolio.fields import PAGE_KEYS, POST_KEYS
 from flatfolio.freeze import FreezeError, freeze_site
 from flatfolio.problems import ContentError, Problem
+from flatfolio.site import current_site
 
 BASE_CONFIG = {
     "title": "Props",

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..text import file_slug
 from .convert import commonmark, expand_pattern, parse_date
 from .model import ImportedEntry, Note, OldSite
 
@@ -24,7 +25,7 @@ def is_own_path(path: str) -> bool:
 
 def post_slug(entry: ImportedEntry) -> str:
     """The slug flatfolio gives a post: its `slug:` key, else the file name minus date and extension."""
-    return str(entry.front.get("slug") or re.sub(r"^\d{4}-\d{2}-\d{2}-", "", entry.name.rsplit(".", 1)[0]))
+    return str(entry.front.get("slug") or file_slug(entry.name))
 
 
 def entry_url(entry: ImportedEntry, pattern: str) -> str:

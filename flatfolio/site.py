@@ -1,0 +1,172 @@
+"""The Site snapshot: every valid entry of one moment, its routes, tags and neighbours, assembled by build_site."""
+
+import math
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from flask import current_app
+
+from .cache import hash_parts
+from .config import SiteConfig
+from .fields import URL_KEYS, build_page, build_post
+from .model import Entry, Page, Post, Tag
+from .problems import Problem
+from .urls import ROOT_FILES, Route, assign_routes
+
+RELATED_POSTS = 3
+RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic
+
+
+@dataclass
+class Site:
+    """One consistent snapshot of the config and all content, as a request or a freeze sees it."""
+
+    config: SiteConfig | None
+    problems: list[Problem]
+    show_drafts: bool = False
+    posts: list[Post] = field(default_factory=list)  # shown posts, newest first
+    pages: dict[str, Page] = field(default_factory=dict)  # url path -> page
+    tags: dict[str, tuple[Tag, list[Post]]] = field(default_factory=dict)  # slug -> tag, its posts
+    expires: datetime | None = None  # when a scheduled post goes live
+    routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
+    file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    @cached_property
+    def posts_by_slug(self) -> dict[str, Post]:
+        return {post.slug: post for post in self.posts}
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {post.slug: index for index, post in enumerate(self.posts)}
+
+    def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
+        """The (newer, older) posts next to `post` in the blog."""
+        index = self._position[post.slug]
+        newer = self.posts[index - 1] if index > 0 else None
+        older = self.posts[index + 1] if index + 1 < len(self.posts) else None
+        return newer, older
+
+    def related(self, post: Post) -> list[Post]:
+        """Posts sharing the most tags with `post`, newest first among equals."""
+        shared: dict[str, int] = {}
+        for tag in post.tags:
+            for other in self.tags[tag.slug][1][:RELATED_CANDIDATES_PER_TAG]:
+                if other is not post:
+                    shared[other.slug] = shared.get(other.slug, 0) + 1
+        ranked = sorted(shared, key=lambda slug: (-shared[slug], self._position[slug]))
+        return [self.posts[self._position[slug]] for slug in ranked[:RELATED_POSTS]]
+
+    @cached_property
+    def entries(self) -> dict[str, Entry]:
+        """Every shown post and page by source path."""
+        return {entry.source: entry for entry in (*self.posts, *self.pages.values())}
+
+    @cached_property
+    def front_matter_digest(self) -> str:
+        """A hash of what every page may show besides bodies: which entries exist, in order, and their front matter.
+
+        Lists, neighbours, related posts, tags and URLs all come from front matter, so
+        a page made from unchanged front matter and unchanged used bodies is unchanged.
+        """
+        parts = [repr(self.show_drafts)]
+        for source, entry in self.entries.items():
+            parts += [source, entry.file.front_matter_text]
+        return hash_parts(*parts)
+
+    def body_digest(self, source: str) -> str | None:
+        """A hash of an entry's Markdown body (or a root file's stamp), None when the site has no such source."""
+        entry = self.entries.get(source)
+        return entry.file.body_digest if entry else self.file_stamps.get(source)
+
+    @property
+    def published_posts(self) -> list[Post]:
+        """Posts that belong in feeds and the sitemap (even when drafts are shown)."""
+        return [post for post in self.posts if not post.hidden]
+
+
+def blog_page_count(posts: int, per_page: int) -> int:
+    """How many pages the blog index has: always at least one, even with no posts."""
+    return max(1, math.ceil(posts / per_page))
+
+
+def _duplicates(items, key, what: str) -> list[Problem]:
+    """Problems for every item whose key another item already has."""
+    seen, problems = {}, []
+    for item in items:
+        other = seen.setdefault(key(item), item)
+        if other is not item:
+            problems.append(Problem(item.source, what, f"{key(item)!r} is already used by {other.source}"))
+    return problems
+
+
+def build_site(
+    config: SiteConfig | None,
+    config_problems,
+    post_files,
+    page_files,
+    show_drafts: bool,
+    now: datetime,
+    files: dict[str, Path] | None = None,
+) -> Site:
+    """Validate everything and assemble a Site; problems are collected, never raised."""
+    problems = list(config_problems)
+    if config is None:
+        return Site(None, problems)
+    tz = config.timezone
+    posts, pages = [], []
+    for file in post_files:
+        post, found = build_post(file, tz, now, config.post_url)
+        problems += found
+        if post:
+            posts.append(post)
+    for file in page_files:
+        page, found = build_page(file, tz)
+        problems += found
+        if page:
+            pages.append(page)
+    # Two posts named alike (or pages at one path) are told as such; other clashes by the URL they share.
+    named = [post for post in posts if not post.file.front_matter.keys() & URL_KEYS]
+    problems += _duplicates(named, lambda p: p.slug, "slug")
+    problems += _duplicates(pages, lambda p: p.path, "path")
+    shown = [post for post in posts if show_drafts or not post.hidden]
+    shown.sort(key=lambda post: (post.date, post.slug), reverse=True)
+    tags: dict[str, tuple[Tag, list[Post]]] = {}
+    for post in reversed(shown):  # oldest first, so a tag keeps its first spelling
+        for tag in post.tags:
+            tags.setdefault(tag.slug, (tag, []))[1].append(post)
+    for _, tagged in tags.values():
+        tagged.reverse()  # newest first; appending then reversing avoids a quadratic insert(0)
+    future = [post.date for post in posts if post.scheduled]
+    shown_pages = {page.path: page for page in pages if show_drafts or not page.draft}
+    files = files or {}
+    reported = {problem.path for problem in problems if not problem.warning}
+    entries = [
+        entry
+        for entry in (*shown_pages.values(), *sorted(shown, key=lambda p: p.source))
+        if entry.source not in reported
+    ]
+    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files)
+    problems += clashes
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
+    stamps = {}
+    for path, file in files.items():
+        with suppress(OSError):  # gone since the walk: its route answers 404
+            stat = file.stat()
+            stamps[ROOT_FILES + path] = f"{stat.st_size} {stat.st_mtime_ns}"
+    return Site(
+        config=config, problems=problems, show_drafts=show_drafts,
+        posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
+        routes=routes, file_stamps=stamps,
+    )  # fmt: skip
+
+
+def current_site() -> Site:
+    """The Site of the current app."""
+    return current_app.extensions["flatfolio"].site()
