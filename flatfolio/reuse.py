@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flask import Flask
@@ -152,10 +153,16 @@ def reusable(previous: dict[str, PageRecord], urls, build: str, site: Site, out:
 class Plan:
     """One build's reuse, made once per build: the spare tree, what to link from `out`, how to record the build."""
 
-    def __init__(self, cache_root: Path | None, out: Path, key: str, site: Site):
-        self.cache_root, self.out, self.key, self.site = cache_root, out, key, site
-        self.spare = spare_folder(cache_root, out)  # None when caching is off: every file is made afresh
+    def __init__(self, app: Flask, site: Site, base_url: str, out: Path):
+        self.app, self.site, self.base_url, self.out = app, site, base_url, out
+        self.cache_root = app.extensions["flatfolio"].render_cache.root
+        self.spare = spare_folder(self.cache_root, out)  # None when caching is off: every file is made afresh
         self.reused: dict[str, PageRecord] = {}
+
+    @cached_property
+    def key(self) -> str:
+        """The build key, computed when first needed: inside the build, which reports a failed read."""
+        return build_key(self.app, self.site, self.base_url)
 
     def reusable(self, urls) -> dict[str, PageRecord]:
         """The URLs among `urls` whose file in `out` is still current (an empty folder has none)."""
@@ -185,5 +192,4 @@ class Plan:
 
 def plan(app: Flask, site: Site, base_url: str, out: Path) -> Plan:
     """The reuse plan of a build of `site` into `out`."""
-    cache_root = app.extensions["flatfolio"].render_cache.root
-    return Plan(cache_root, out, build_key(app, site, base_url), site)
+    return Plan(app, site, base_url, out)
