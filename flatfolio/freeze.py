@@ -1,14 +1,9 @@
 """Freezing: build the static site into a fresh folder and swap it in only when complete."""
 
 import contextlib
-import multiprocessing
 import os
-import queue
 import shutil
-import signal
-import threading
 import time
-import unicodedata
 import warnings
 import zlib
 from dataclasses import dataclass, replace
@@ -16,21 +11,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_frozen import Freezer, FrozenFlaskWarning
+from flask_frozen import FrozenFlaskWarning
 
-from . import output, reuse, views
+from . import frozen, output, parallel, reuse
 from .config import normalize_base_url
-from .links import broken_links, page_links
+from .links import broken_links
 from .output import MANIFEST, FreezeError
-from .prerender import cpu_count, prerender
+from .prerender import prerender
 from .problems import ContentError, Problem
-from .system import libc
 from .urls import JUNK
-from .uses import recording_body_uses
 
-# Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
-# (a blog with a single page of posts has no /blog/page/2/).
-GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page"}
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4
 
@@ -54,50 +44,6 @@ class BuildReport:
             f"Built {self.pages} pages ({self.posts} posts), {self.files} files{unchanged}, "
             f"{self.bytes:,} bytes in {self.seconds:.2f} s -> {self.destination}"
         )
-
-
-class SiteFreezer(Freezer):
-    """Frozen-Flask, told which URLs to leave out (reused) and, optionally, to freeze one share of the rest.
-
-    Every URL comes from a generator (no-argument rules, static files, views.frozen_urls),
-    never only from a url_for call seen while rendering, so shares split by a hash of
-    the URL cover the site exactly once between them. For each file it makes, it keeps
-    what an incremental build needs to know: the bodies used and the links inside.
-    """
-
-    def __init__(self, app: Flask, share: tuple[int, int] = (0, 1), skip=frozenset()):
-        super().__init__(app, log_url_for=False)  # every URL comes from a generator
-        self.share, self.skip = share, skip
-        self.made: dict[str, tuple[str, list[str], list[str]]] = {}  # url -> (file, bodies used, links)
-        self.register_generator(views.frozen_urls)
-
-    def file_of(self, url: str) -> str:
-        """The file a URL is frozen to, relative to the build root."""
-        return unicodedata.normalize("NFC", self.urlpath_to_filepath(url))
-
-    def _generate_all_urls(self):
-        part, parts = self.share
-        for item in super()._generate_all_urls():
-            url = item[0]
-            if url not in self.skip and (parts == 1 or zlib.crc32(url.encode()) % parts == part):
-                yield item
-
-    def _build_one(self, url, last_modified=None):
-        with recording_body_uses() as used:
-            path = super()._build_one(url, last_modified)
-        name = path.relative_to(self.root).as_posix()
-        links = page_links(path.read_text(encoding="utf-8")) if name.endswith(".html") else []
-        self.made[url] = (name, sorted(used), links)
-        return path
-
-    def _check_endpoints(self, seen_endpoints):
-        """Done once for the whole site by all_urls_checked, before any share or reuse."""
-
-    def all_urls_checked(self) -> dict[str, str]:
-        """Every URL of the site with its endpoint; an endpoint no generator covers is an error."""
-        urls = {url: endpoint for url, endpoint, _ in Freezer._generate_all_urls(self)}
-        Freezer._check_endpoints(self, set(urls.values()) | GENERATED_ENDPOINTS)
-        return urls
 
 
 def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=None, on_wait=None) -> BuildReport:
@@ -141,20 +87,18 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
 def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> BuildReport:
     """The build itself, under the destination's lock: fill a build folder, check it, swap it in."""
     state = app.extensions["flatfolio"]
-    base_path = urlsplit(base_url).path.rstrip("/")
     output.remove_leftovers(out)
-    cache_root = state.render_cache.root  # None when caching is off: every file is made afresh
-    spare = reuse.spare_folder(cache_root, out)
-    build = output.build_folder(out, spare)
+    plan = reuse.plan(app, site, base_url, out)
+    build = output.build_folder(out, plan.spare)
     try:
         state.pinned = site
         try:
-            pages, reused = _freeze_into(app, site, build, out, base_url, cache_root, progress)
+            pages = plan.pages(_freeze_into(app, build, out, base_url, plan, progress))
         finally:
             state.pinned = None
         made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname))
         links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
-        broken = broken_links(build, base_path, links, set(made))
+        broken = broken_links(build, urlsplit(base_url).path.rstrip("/"), links, set(made))
         warned = ()
         if broken and site.config.links == "warn":  # the author builds with links that were already dead
             warned = _broken_link_warnings(app, broken)
@@ -163,8 +107,8 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
         if (out / MANIFEST).is_file():  # an empty folder has nothing to carry over
             output.carry_over_foreign_files(out, build)
         output.write_manifest(build, made)
-        reuse.forget_record(cache_root, out)  # until the new one is saved, nothing is reused
-        output.swap_in(build, out, spare)
+        plan.forget()
+        output.swap_in(build, out, plan.spare)
     except OSError as error:  # a full disk, a read-only folder: the previous build stays as it was
         shutil.rmtree(build, ignore_errors=True)
         where = f"{error.filename}: " if error.filename else ""
@@ -172,14 +116,12 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    stats = {name: reuse.file_stat(out / name) for name in made}  # (inode, size, mtime_ns)
-    for page in pages.values():
-        page.stat = stats[page.file]
-    reuse.save_record(cache_root, out, pages)
+    plan.record(pages)
     state.render_cache.prune_other_versions()
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
-        files=len(made), bytes=sum(size for _, size, _ in stats.values()), seconds=0.0, reused=reused, warnings=warned,
+        files=len(made), bytes=sum(os.stat(out / name).st_size for name in made), seconds=0.0,
+        reused=len(plan.reused), warnings=warned,
     )  # fmt: skip
 
 
@@ -195,12 +137,10 @@ def _broken_link_warnings(app: Flask, broken: list[str]) -> tuple:
     return tuple(sorted([*problems, *rest], key=lambda p: (p.path, p.line or 0, p.field, p.message)))
 
 
-def _freeze_into(
-    app: Flask, site, build: Path, out: Path, base_url: str, cache_root: Path | None, progress
-) -> tuple[dict[str, reuse.PageRecord], int]:
+def _freeze_into(app: Flask, build: Path, out: Path, base_url: str, plan: reuse.Plan, progress) -> dict:
     """Fill `build`: files of `out` still current are linked, the rest made by Frozen-Flask.
 
-    Returns the record of every URL's file, and how many were reused. Every warning and
+    Returns what was made, url -> (file, bodies used, links). Every warning and
     unexpected status is an error.
     """
     app.config.update(
@@ -211,35 +151,44 @@ def _freeze_into(
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrozenFlaskWarning)
         try:
-            everything = SiteFreezer(app)
-            urls = everything.all_urls_checked()
-            key = reuse.build_key(app, site, base_url)
-            previous = reuse.load_record(cache_root, out) if (out / MANIFEST).is_file() else {}
-            reused = reuse.reusable(previous, urls, key, site, out)
-            folders = {os.path.dirname(everything.file_of(url)) for url in urls}
+            urls = frozen.site_urls(app)
+            reused = plan.reusable(urls)
+            folders = {os.path.dirname(frozen.file_of(url)) for url in urls}
             _link_reused(out, build, reused, folders, progress)
-            # FREEZE_PROCESSES (env FLASK_FREEZE_PROCESSES) forces a count; by default every
-            # core, once there are enough pages to make to repay the fork.
-            forced = app.config.get("FREEZE_PROCESSES")
-            parts = (int(forced) if forced else min(cpu_count(), MAX_PROCESSES)) if _can_fork() else 1
-            if parts > 1 and (len(urls) - len(reused) >= MIN_PARALLEL_PAGES or forced):
-                for name in app.jinja_env.list_templates():
-                    app.jinja_env.get_template(name)  # compiled once here, not once per forked process
-                made = _freeze_in_processes(app, parts, reused, progress)
-            else:
-                freezer = SiteFreezer(app, skip=reused)
-                for page in freezer.freeze_yield():
-                    if progress:
-                        progress(page.url)
-                made = freezer.made
-        except (FrozenFlaskWarning, ValueError) as error:
+            return _make(app, [url for url in urls if url not in reused], progress)
+        except (FrozenFlaskWarning, ValueError, parallel.WorkerFailed) as error:
             raise FreezeError(str(error)) from None
-    pages = dict(reused)
-    for url, (name, uses, links) in made.items():
-        page_key = reuse.page_key(key, url, uses, site)
-        if page_key is not None:
-            pages[url] = reuse.PageRecord(name, page_key, uses, links)
-    return pages, len(reused)
+
+
+def _make(app: Flask, urls: list[str], progress) -> dict:
+    """Freeze `urls`: in this process, or one share each in forked processes once there are enough pages."""
+    # FREEZE_PROCESSES (env FLASK_FREEZE_PROCESSES) forces a count; by default every
+    # core, once there are enough pages to make to repay the fork.
+    forced = app.config.get("FREEZE_PROCESSES")
+    parts = (int(forced) if forced else min(parallel.cpu_count(), MAX_PROCESSES)) if parallel.can_fork() else 1
+    made = {}
+
+    def note(item) -> None:
+        made[item[0]] = item[1]
+        if progress:
+            progress(item[0])
+
+    if parts > 1 and (len(urls) >= MIN_PARALLEL_PAGES or forced):
+        for name in app.jinja_env.list_templates():
+            app.jinja_env.get_template(name)  # compiled once here, not once per forked process
+
+        def share(part: int, parts: int):
+            # Split by a hash of the URL: the shares cover the site exactly once between them.
+            mine = [url for url in urls if zlib.crc32(url.encode()) % parts == part]
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", FrozenFlaskWarning)
+                yield from frozen.freeze_urls(app, mine)
+
+        parallel.in_forked_processes(share, parts, note)
+    else:
+        for item in frozen.freeze_urls(app, urls):
+            note(item)
+    return made
 
 
 def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], folders: set[str], progress) -> None:
@@ -273,75 +222,6 @@ def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], fo
             output.link_or_copy(out / page.file, build / page.file)
         if progress:
             progress(url)
-
-
-def _can_fork() -> bool:
-    """fork copies the loaded site for free; unsafe with other threads running (e.g. a browser driver)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _freeze_share(app: Flask, share: tuple[int, int], skip, messages) -> None:
-    """In a forked process: freeze one share of the URLs, reporting each page or the error."""
-    _die_with_parent()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", FrozenFlaskWarning)
-            freezer = SiteFreezer(app, share, skip)
-            for page in freezer.freeze_yield():
-                messages.put(("page", (page.url, freezer.made[page.url])))
-    except OSError as error:
-        messages.put(("oserror", (error.errno, error.strerror, error.filename)))
-    except BaseException as error:  # noqa: BLE001 -- reported to the parent, which raises it
-        messages.put(("error", str(error) or type(error).__name__))
-    else:
-        messages.put(("done", None))
-
-
-def _die_with_parent() -> None:
-    """Linux: end this process when the freeze that forked it ends (even by kill -9)."""
-    lib = libc("prctl")
-    if lib is not None:
-        lib.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def _freeze_in_processes(app: Flask, parts: int, skip, progress) -> dict[str, tuple[str, list[str], list[str]]]:
-    """Freeze on every core: each forked process renders and writes its share of the URLs."""
-    context = multiprocessing.get_context("fork")
-    messages = context.Queue()
-    workers = [
-        context.Process(target=_freeze_share, args=(app, (part, parts), skip, messages)) for part in range(parts)
-    ]
-    made = {}
-    for worker in workers:
-        worker.start()
-    failure, running = None, parts
-    try:
-        while running:
-            try:
-                kind, value = messages.get(timeout=1)
-            except queue.Empty:
-                dead = [worker.exitcode for worker in workers if worker.exitcode not in (None, 0)]
-                if dead:  # killed before it could report
-                    failure = failure or ("error", f"a freeze process died (exit status {dead[0]})")
-                    break
-                continue
-            if kind == "page":
-                made[value[0]] = value[1]
-                if progress:
-                    progress(value[0])
-            elif kind in ("done", "error", "oserror"):
-                running -= 1
-                failure = failure or (None if kind == "done" else (kind, value))
-    finally:
-        for worker in workers:
-            if failure:
-                worker.kill()
-            worker.join()
-    if failure and failure[0] == "oserror":
-        raise OSError(*failure[1])
-    if failure:
-        raise FreezeError(failure[1])
-    return made
 
 
 def _write_extras(build: Path, cname: str) -> set[str]:

@@ -6,35 +6,17 @@ go through the render cache, so the pages pick them up as if rendered in place a
 output is byte for byte what a serial build makes.
 """
 
-import multiprocessing
-import os
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 
 from .cache import RenderCache
+from .parallel import cpu_count, pool_context
 from .render import render_markdown
 
 # Below this many texts, starting worker processes costs more than it saves.
 MIN_PARALLEL = 16
 MAX_CHUNK = 8  # texts per hand-out to a worker
 WRITE_BATCH = 64  # rendered texts stored with one durable write (held in memory until then)
-
-
-def cpu_count() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def _context():
-    """fork (no re-import) when safe: not on a platform without it, not with other threads running."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def prerender(cache: RenderCache, texts, base_path: str, workers: int | None = None) -> int:
@@ -45,7 +27,7 @@ def prerender(cache: RenderCache, texts, base_path: str, workers: int | None = N
         return 0  # rendered on demand instead, as each page is frozen
     # Small chunks: the last one decides when the slowest core finishes.
     chunk = max(1, min(MAX_CHUNK, len(missing) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
         rendered = pool.map(render_markdown, missing, repeat(base_path), chunksize=chunk)
         batch = []
         for text, html in zip(missing, rendered, strict=True):

@@ -17,11 +17,13 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flask import Flask
 
 from .cache import hash_parts, installed_versions
+from .output import MANIFEST
 from .site import Site
 from .store import Store
 
@@ -146,3 +148,48 @@ def reusable(previous: dict[str, PageRecord], urls, build: str, site: Site, out:
         except OSError:
             continue
     return found
+
+
+class Plan:
+    """One build's reuse, made once per build: the spare tree, what to link from `out`, how to record the build."""
+
+    def __init__(self, app: Flask, site: Site, base_url: str, out: Path):
+        self.app, self.site, self.base_url, self.out = app, site, base_url, out
+        self.cache_root = app.extensions["flatfolio"].render_cache.root
+        self.spare = spare_folder(self.cache_root, out)  # None when caching is off: every file is made afresh
+        self.reused: dict[str, PageRecord] = {}
+
+    @cached_property
+    def key(self) -> str:
+        """The build key, computed when first needed: inside the build, which reports a failed read."""
+        return build_key(self.app, self.site, self.base_url)
+
+    def reusable(self, urls) -> dict[str, PageRecord]:
+        """The URLs among `urls` whose file in `out` is still current (an empty folder has none)."""
+        previous = load_record(self.cache_root, self.out) if (self.out / MANIFEST).is_file() else {}
+        self.reused = reusable(previous, urls, self.key, self.site, self.out)
+        return self.reused
+
+    def pages(self, made: dict[str, tuple[str, list[str], list[str]]]) -> dict[str, PageRecord]:
+        """The record of every URL's file: the reused ones and those `made` (url -> file, bodies used, links)."""
+        pages = dict(self.reused)
+        for url, (name, uses, links) in made.items():
+            key = page_key(self.key, url, uses, self.site)
+            if key is not None:
+                pages[url] = PageRecord(name, key, uses, links)
+        return pages
+
+    def forget(self) -> None:
+        """Before `out` changes: until the new record is saved, nothing is reused."""
+        forget_record(self.cache_root, self.out)
+
+    def record(self, pages: dict[str, PageRecord]) -> None:
+        """After the swap: keep each page's key and file stat in `out` for the next build."""
+        for page in pages.values():
+            page.stat = file_stat(self.out / page.file)
+        save_record(self.cache_root, self.out, pages)
+
+
+def plan(app: Flask, site: Site, base_url: str, out: Path) -> Plan:
+    """The reuse plan of a build of `site` into `out`."""
+    return Plan(app, site, base_url, out)

@@ -6,7 +6,7 @@ import pickle
 import re
 import stat
 import sys
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 
 import yaml
@@ -226,8 +226,14 @@ class SourceFolder(FlatPages):
 
     memo: ParsedMemo | None = None  # set by the ContentState that owns the folder
 
+    def __init__(self, app=None, name: str | None = None):
+        super().__init__(app, name)
+        # Ours, not FlatPages' (which keys by file name and mtime): source -> (page, (mtime_ns, size)).
+        self._file_cache: dict[str, tuple[SourceFile, tuple[int, int]]] = {}
+
     @cached_property
     def _pages(self) -> dict[str, SourceFile]:
+        """The one FlatPages override (its walk and parser; `reload()` drops this): our walk, our parser."""
         root = Path(self.root)
         label = Path(self.config("root")).name
         pages = {}
@@ -258,11 +264,16 @@ class SourceFolder(FlatPages):
             if data is None:
                 return None
             page = parse_source(source, data, self.memo)
-            page.html_renderer = self._smart_html_renderer(self.config("html_renderer"))
+            page.html_renderer = partial(_render_page, self.config("html_renderer"), self)
         except OSError as error:
             return SourceFile(source, {}, "", 1, [Problem(source, "file", f"cannot read: {error.strerror or error}")])
         self._file_cache[source] = (page, signature)
         return page
+
+
+def _render_page(renderer, folder: SourceFolder, page: SourceFile) -> str:
+    """A page's HTML from FLATPAGES_HTML_RENDERER, called as FlatPages documents it: (body, flatpages, page)."""
+    return renderer(page.body, folder, page)
 
 
 def read_regular_file(path) -> bytes | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import read_tree, write_files
 
-import flatfolio.freeze
+import flatfolio.frozen
 from app import create_app
 from flatfolio import reuse
 from flatfolio.freeze import freeze_site
@@ -21,10 +21,14 @@ REPO = Path(__file__).resolve().parent.parent
 def made_urls(monkeypatch):
     """The URLs the freezes made (rendered) rather than reused, in order."""
     made = []
-    real = flatfolio.freeze.SiteFreezer._build_one
-    monkeypatch.setattr(
-        flatfolio.freeze.SiteFreezer, "_build_one", lambda self, url, *a: made.append(url) or real(self, url, *a)
-    )
+    real = flatfolio.frozen.freeze_urls
+
+    def counted(app, urls):
+        for url, page in real(app, urls):
+            made.append(url)
+            yield url, page
+
+    monkeypatch.setattr(flatfolio.frozen, "freeze_urls", counted)
     return made
 
 
