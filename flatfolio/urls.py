@@ -30,8 +30,13 @@ _UNSAFE = re.compile(r"[\s\\<>\"'`\x00-\x1f\x7f]")
 
 
 def is_junk(name: str) -> bool:
-    """Whether a file or folder name is litter that must never be published."""
+    """Whether a file or folder name is litter that must never be published (files/, static/: .well-known is not)."""
     return any(fnmatch(name, pattern) for pattern in JUNK)
+
+
+def is_hidden_or_junk(name: str) -> bool:
+    """Whether a name in a content or template folder is never read: junk, dotfiles and `#` editor locks too."""
+    return name.startswith((".", "#")) or is_junk(name)
 
 
 def _path_segments(value) -> list[str]:
