@@ -64,7 +64,7 @@ def render_flatpage(text: str, flatpages, page) -> str:
 
 def _is_ignored(name: str) -> bool:
     """Dotfiles, editor locks (.#x), backups (x~), swap files and anything but Markdown are never content."""
-    return is_hidden_or_junk(name) or not name.endswith(EXTENSIONS)
+    return not name.endswith(EXTENSIONS) or is_hidden_or_junk(name)
 
 
 def parse_source(source: str, data: bytes, remembered: "ParsedMemo | None" = None) -> SourceFile:
