@@ -25,7 +25,7 @@ class ContentState:
     def __init__(self, app, site_root: Path):
         self.site_root = site_root
         self.folders = {}
-        self.watched: list[Watched] = []  # what the dev server's change watcher covers, see below
+        self.watched: list[Watched] = []  # what the dev server's change watcher covers (content folders first)
         for name in ("posts", "pages"):
             prefix = f"FLATPAGES_{name.upper()}_"
             app.config.setdefault(prefix + "ROOT", str(site_root / name))
@@ -107,7 +107,7 @@ class ContentState:
         return any(current_app.debug if mode == "if debug" else mode for mode in modes)
 
     def _maybe_changed(self) -> bool:
-        """A cheap look for changes since the last full check: no walk, no stat per file."""
+        """A cheap look for changes since the last full check (with inotify: no walk, no stat per file)."""
         if not self._reloading():
             return self._config_signature() != self._config_cache[0]  # only the config is re-read
         seen, self._seen = self._seen, self.watcher.generation()
