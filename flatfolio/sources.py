@@ -20,6 +20,7 @@ from .problems import Problem
 from .render import nesting_overflow, render_markdown
 from .store import Store
 from .text import has_control_chars, strip_control_chars
+from .urls import is_hidden_or_junk
 
 EXTENSIONS = (".md", ".markdown")
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
@@ -62,8 +63,8 @@ def render_flatpage(text: str, flatpages, page) -> str:
 
 
 def _is_ignored(name: str) -> bool:
-    """Dotfiles, editor locks (.#x), backups (x~) and swap files are never content."""
-    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or not name.endswith(EXTENSIONS)
+    """Dotfiles, editor locks (.#x), backups (x~), swap files and anything but Markdown are never content."""
+    return not name.endswith(EXTENSIONS) or is_hidden_or_junk(name)
 
 
 def parse_source(source: str, data: bytes, remembered: "ParsedMemo | None" = None) -> SourceFile:

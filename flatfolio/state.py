@@ -12,7 +12,7 @@ from .render import render_markdown
 from .site import Site, build_site
 from .sources import EXTENSIONS, ParsedMemo, SourceFolder, render_flatpage
 from .urls import ROOT_FILES, root_files
-from .watch import ContentWatcher
+from .watch import Watched, Watcher, published
 
 HELD_BACK = "content errors: still serving the last good content (fix the files, or see them with `flask run --debug`)"
 NONE_YET = "content errors: answering 503 until they are fixed (see them with `flask run --debug`)"
@@ -25,6 +25,7 @@ class ContentState:
     def __init__(self, app, site_root: Path):
         self.site_root = site_root
         self.folders = {}
+        self.watched: list[Watched] = []  # what the dev server's change watcher covers (content folders first)
         for name in ("posts", "pages"):
             prefix = f"FLATPAGES_{name.upper()}_"
             app.config.setdefault(prefix + "ROOT", str(site_root / name))
@@ -32,6 +33,7 @@ class ContentState:
             app.config.setdefault(prefix + "AUTO_RELOAD", True)  # a bool: "if debug" warns per request
             app.config.setdefault(prefix + "HTML_RENDERER", render_flatpage)
             self.folders[name] = SourceFolder(app, name=name)
+            self.watched.append(Watched(Path(app.root_path, app.config[prefix + "ROOT"])))
         # Rendered Markdown survives restarts in <site>/.cache/ (RENDER_CACHE=False: memory only).
         app.config.setdefault("RENDER_CACHE", True)
         cache_root = site_root / CACHE_FOLDER if app.config["RENDER_CACHE"] else None
@@ -42,7 +44,13 @@ class ContentState:
             folder.memo = ParsedMemo(cache_root, name)
         self._site: Site | None = None
         self._key = None
-        self._watcher: ContentWatcher | None = None  # made on first use by the dev server
+        # Everything a page shows: content, config and files/ (read here), templates and static files (live reload).
+        self.watched += [Watched(site_root / "site.toml"), published(site_root / ROOT_FILES)]
+        self.watched.append(Watched(Path(app.root_path, app.template_folder or "templates")))
+        if app.static_folder:
+            self.watched.append(published(Path(app.static_folder)))
+        self._watcher: Watcher | None = None  # made on first use by the dev server
+        self._seen = None  # the watcher's generation when the content was last looked at
         self.pinned: Site | None = None  # set while freezing: no change checks per page
         self._served: tuple[Site | None, dict] = (None, {})
         self.built_urls: dict[tuple, str] = {}  # see views.built_url; routes never change
@@ -99,14 +107,20 @@ class ContentState:
         return any(current_app.debug if mode == "if debug" else mode for mode in modes)
 
     def _maybe_changed(self) -> bool:
-        """A cheap look for changes since the last full check: no walk, no stat per file."""
+        """A cheap look for changes since the last full check (with inotify: no walk, no stat per file)."""
         if not self._reloading():
             return self._config_signature() != self._config_cache[0]  # only the config is re-read
+        seen, self._seen = self._seen, self.watcher.generation()
+        return seen != self._seen  # None the first time: anything may have changed before the watcher started
+
+    @property
+    def watcher(self) -> Watcher:
+        """The dev server's one change watcher, shared with live reload; made on first use (a freeze needs none)."""
         if self._watcher is None:
-            folders = (*(Path(folder.root) for folder in self.folders.values()), self.site_root / ROOT_FILES)
-            self._watcher = ContentWatcher(self.site_root, ("site.toml", *(f.name for f in folders)), folders)
-            return True
-        return self._watcher.changed()
+            with self._lock:
+                if self._watcher is None:
+                    self._watcher = Watcher(self.watched)
+        return self._watcher
 
     def site(self) -> Site:
         """The current Site, errors and all, rebuilt only when a file, the config or the clock says so."""

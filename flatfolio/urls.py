@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from fnmatch import fnmatch
+from fnmatch import translate
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
@@ -25,13 +25,19 @@ SITE_FILES = {
 }  # fmt: skip
 SITE_FOLDERS = {"static/": "the theme's static files", "tags/": "the tag pages", "blog/page/": "the blog pages",
                 "__flatfolio/": "live reload"}  # fmt: skip
+_JUNK = re.compile("|".join(translate(pattern) for pattern in JUNK))  # one match per name, not one per pattern
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _UNSAFE = re.compile(r"[\s\\<>\"'`\x00-\x1f\x7f]")
 
 
 def is_junk(name: str) -> bool:
-    """Whether a file or folder name is litter that must never be published."""
-    return any(fnmatch(name, pattern) for pattern in JUNK)
+    """Whether a file or folder name is litter that must never be published (files/, static/: .well-known is not)."""
+    return _JUNK.match(name) is not None
+
+
+def is_hidden_or_junk(name: str) -> bool:
+    """Whether a name in a content or template folder is never read: junk, dotfiles and `#` editor locks too."""
+    return name.startswith((".", "#")) or is_junk(name)
 
 
 def http_url_parts(value) -> SplitResult | None:

@@ -12,7 +12,7 @@ import flatfolio.state
 from app import create_app
 from flatfolio.freeze import freeze_site
 from flatfolio.store import Store
-from flatfolio.watch import ContentWatcher
+from flatfolio.watch import Watched, Watcher
 
 # Enough posts for the parallel pre-render to start worker processes.
 MANY_POSTS = {
@@ -135,23 +135,29 @@ def test_unwritable_cache_folder_still_builds(site_root, tmp_path):
 
 
 def test_watcher_reports_content_changes_only(site_root):
-    watcher = ContentWatcher(site_root, ("site.toml", "posts", "pages"), (site_root / "posts", site_root / "pages"))
+    watcher = Watcher([Watched(site_root / name) for name in ("site.toml", "posts", "pages")])
+    seen = [watcher.generation()]
+
+    def changed() -> bool:
+        seen.append(watcher.generation())
+        return seen[-1] != seen[-2]
+
     try:
-        assert not watcher.changed()
+        assert not changed()
         (site_root / "build").mkdir()  # beside the content: not a change
         (site_root / ".cache").mkdir()
         (site_root / ".cache" / "x.html").write_text("x")
-        assert not watcher.changed()
+        assert not changed()
         (site_root / "pages" / "notes" / "deep.md").write_text("---\ntitle: Deep\n---\nEdited.\n")
-        assert watcher.changed()
-        assert not watcher.changed()
+        assert changed()
+        assert not changed()
         (site_root / "site.toml").write_text((site_root / "site.toml").read_text() + "\n")
-        assert watcher.changed()
+        assert changed()
         # A folder made after the watcher started is watched too.
         (site_root / "pages" / "new").mkdir()
-        assert watcher.changed()
+        assert changed()
         (site_root / "pages" / "new" / "page.md").write_text("---\ntitle: New\n---\n")
-        assert watcher.changed()
+        assert changed()
     finally:
         watcher.close()
 

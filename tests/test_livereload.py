@@ -12,7 +12,8 @@ from test_freeze import EXPECTED_FILES
 
 from app import PROJECT_ROOT
 from flatfolio.freeze import freeze_site
-from flatfolio.livereload import SCRIPT_PATH, STATE_PATH, Watcher, _QuietPolls, watched_paths
+from flatfolio.livereload import SCRIPT_PATH, STATE_PATH, Fingerprint, _QuietPolls
+from flatfolio.watch import Watched, Watcher, published
 
 DEV_SERVER = {"SERVER_SOFTWARE": "Werkzeug/3.1.8 Python/3.11"}  # what Werkzeug's dev server sends
 SCRIPT_TAG = re.compile(r'<script src="/__flatfolio/live-reload\.js\?since=([0-9a-f]{24})" defer></script>')
@@ -83,56 +84,65 @@ def test_pages_rendered_outside_the_dev_server_have_no_script(make_app):
     assert b"live-reload" not in client.get("/").data
 
 
-def test_watched_paths_cover_content_config_templates_and_static(make_app, site_root):
-    assert watched_paths(make_app()) == [
-        site_root / "posts", site_root / "pages", site_root / "site.toml",
+def test_watched_paths_cover_content_config_files_templates_and_static(make_app, site_root):
+    assert [watched.path for watched in make_app().extensions["flatfolio"].watched] == [
+        site_root / "posts", site_root / "pages", site_root / "site.toml", site_root / "files",
         PROJECT_ROOT / "templates", PROJECT_ROOT / "static",
     ]  # fmt: skip
 
 
-@pytest.fixture
-def watched(tmp_path) -> tuple[Watcher, Path]:
-    for name in ("posts/a.md", "pages/b.md", "site.toml", "templates/base.html", "static/style.css"):
+@pytest.fixture(params=[True, False], ids=["inotify", "walk"])
+def watched(request, tmp_path) -> tuple[Fingerprint, Path]:
+    for name in ("posts/a.md", "pages/b.md", "site.toml", "files/.well-known/x", "templates/base.html",
+                 "static/style.css"):  # fmt: skip
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("v1")
-    roots = [tmp_path / name for name in ("posts", "pages", "site.toml", "templates", "static")]
-    return Watcher(roots), tmp_path
+    roots = [Watched(tmp_path / name) for name in ("posts", "pages", "site.toml", "templates")]
+    watcher = Watcher([*roots, published(tmp_path / "files"), published(tmp_path / "static")], request.param)
+    assert watcher.walking is not request.param
+    yield Fingerprint(watcher.generation), tmp_path
+    watcher.close()
 
 
 @pytest.mark.parametrize(
     "change",
     ["posts/a.md", "pages/b.md", "site.toml", "templates/base.html", "static/style.css", "posts/new.md",
-     "static/img/new.png"],
+     "static/img/new.png", "files/.well-known/x", "files/new/deep.txt"],
 )  # fmt: skip
 def test_fingerprint_changes_with_every_watched_file(watched, change):
-    watcher, root = watched
-    before = watcher.fingerprint()
+    fingerprint, root = watched
+    before = fingerprint()
     (root / change).parent.mkdir(parents=True, exist_ok=True)
     (root / change).write_text("v2 longer")
-    assert watcher.fingerprint() != before
+    assert fingerprint() != before
 
 
 def test_fingerprint_ignores_editor_swap_files_and_notices_deletions(watched):
-    watcher, root = watched
-    before = watcher.fingerprint()
+    fingerprint, root = watched
+    before = fingerprint()
     for name in (".a.md.swp", "a.md~", "#a.md#", ".#a.md"):
         (root / "posts" / name).write_text("x")
-    assert watcher.fingerprint() == before
+        (root / "files" / name).write_text("x")
+    (root / "build").mkdir()  # beside the watched folders
+    assert fingerprint() == before
     (root / "pages" / "b.md").unlink()
-    assert watcher.fingerprint() != before
+    assert fingerprint() != before
 
 
-def test_a_page_may_reuse_a_young_fingerprint_but_a_poll_never_does(watched):
-    watcher, root = watched
-    before = watcher.fingerprint()
-    (root / "pages" / "b.md").write_text("---\ntitle: B\n---\nchanged\n")
-    assert watcher.fingerprint(max_age=60) == before  # older than the content: one reload too many at worst
-    assert watcher.fingerprint() != before
+def test_every_consumer_sees_each_change(watched):
+    # The content state and each open tab read one watcher: a change seen by one is seen by all.
+    fingerprint, root = watched
+    tabs = [Fingerprint(fingerprint.generation) for _ in range(2)]
+    before = [tab() for tab in tabs]
+    (root / "posts" / "a.md").write_text("v2 longer")
+    assert tabs[0]() != before[0]
+    assert tabs[1]() != before[1]
+    assert [tab() for tab in tabs] == [tab() for tab in tabs]
 
 
 def test_a_restarted_server_is_a_change(watched):
-    watcher, _ = watched
-    assert Watcher(watcher.paths).fingerprint() != watcher.fingerprint()
+    fingerprint, _ = watched
+    assert Fingerprint(fingerprint.generation)() != fingerprint()
 
 
 def test_poll_requests_are_kept_out_of_the_console():
