@@ -5,7 +5,8 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, livereload, pagecache, security, state, views
+from flatfolio import commands, livereload, pagecache, security, views
+from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 

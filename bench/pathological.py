@@ -13,9 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from flatfolio.freeze import freeze_site  # noqa: E402
+from flatfolio.build.freeze import freeze_site  # noqa: E402
+from flatfolio.content.sources import parse_source  # noqa: E402
 from flatfolio.render import reading_minutes, render_markdown  # noqa: E402
-from flatfolio.sources import parse_source  # noqa: E402
 
 
 def freeze_many_tags(n: int) -> None:

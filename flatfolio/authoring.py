@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from .config import SiteConfig
-from .sources import content_files, parse_source, read_regular_file
+from .content.sources import content_files, parse_source, read_regular_file
 from .text import file_slug, has_control_chars, slugify
 from .urls import http_url_parts
 

@@ -9,11 +9,11 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from .content.model import Entry, Page, Post
+from .content.site import Site, blog_page_count
 from .external import check_external, is_external
-from .model import Entry, Page, Post
 from .problems import Problem
 from .render import make_markdown
-from .site import Site, blog_page_count
 
 _ID = re.compile(r'\sid="([^"{}]+)"')
 # Raw HTML attributes: double-quoted, single-quoted or unquoted values.

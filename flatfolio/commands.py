@@ -10,14 +10,14 @@ from flask.cli import with_appcontext
 
 from . import views
 from .authoring import AuthoringError, new_post, parse_tags
+from .build.freeze import FreezeError, freeze_site
 from .check import check_site
 from .config import load_config, normalize_base_url
-from .freeze import FreezeError, freeze_site
+from .content.site import current_site
 from .importers.command import import_command
 from .oldurls import missing_old_urls
 from .problems import ContentError, Problem
 from .publish import DEFAULT_BRANCH, PublishError, publish_site
-from .site import current_site
 
 
 def fail(errors: list, status: int = 1):

@@ -2,8 +2,8 @@
 
 from flask import Flask, Response, current_app, render_template
 
-from .site import Site
-from .state import request_site
+from .content.site import Site
+from .content.state import request_site
 
 # Before any content was good (every file read so far has errors): names no file, needs no site config.
 UNAVAILABLE = """<!doctype html>

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from .model import Post, Tag
-from .site import Site
+from .content.model import Post, Tag
+from .content.site import Site
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator

@@ -6,8 +6,8 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask
 
 from .check import LinkChecker
+from .content.site import Site
 from .problems import Problem
-from .site import Site
 
 
 def read_old_urls(path: Path, base_path: str = "") -> tuple[list[tuple[int, str]], list[Problem]]:

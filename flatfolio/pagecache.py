@@ -9,7 +9,7 @@ is kept.
 
 from flask import Flask, Response, current_app, request
 
-from .state import request_site
+from .content.state import request_site
 
 
 def _enabled() -> bool:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import output
-from .freeze import MANIFEST, BuildReport, freeze_site
+from .build import output
+from .build.freeze import MANIFEST, BuildReport, freeze_site
 
 DEFAULT_BRANCH = "gh-pages"
 # Variables that, inherited from a caller (a git hook), would point git at another repository.

@@ -6,13 +6,13 @@ from flask import Flask, Response, abort, current_app, redirect, render_template
 from werkzeug.routing import IntegerConverter
 
 from . import errors
+from .content.model import Entry, Page, Post
+from .content.site import Site, blog_page_count
+from .content.state import request_site
+from .content.uses import note_source_use
 from .feeds import build_feed
-from .model import Entry, Page, Post
 from .render import code_css
-from .site import Site, blog_page_count
-from .state import request_site
 from .text import slugify
-from .uses import note_source_use
 
 # What a static host sends for each extension; pinned because Python's guesses differ
 # between machines (.xml is text/xml on some), and Frozen-Flask checks they match.

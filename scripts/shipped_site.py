@@ -16,7 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 
 from app import PROJECT_ROOT, create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

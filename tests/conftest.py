@@ -8,7 +8,7 @@ from textwrap import dedent
 import pytest
 
 from app import PROJECT_ROOT, create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 
 SITE_TOML = """\
 title = "Test Site"

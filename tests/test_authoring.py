@@ -12,8 +12,8 @@ from test_cli import flask
 
 from flatfolio.authoring import AuthoringError, new_post
 from flatfolio.config import load_config
-from flatfolio.fields import build_post
-from flatfolio.sources import parse_source
+from flatfolio.content.fields import build_post
+from flatfolio.content.sources import parse_source
 
 
 def load_post(path: Path):

@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from conftest import read_tree, write_files
 
+import flatfolio.build.prerender
 import flatfolio.cache
-import flatfolio.prerender
-import flatfolio.sources
-import flatfolio.state
+import flatfolio.content.sources
+import flatfolio.content.state
 from app import create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 from flatfolio.store import Store
 from flatfolio.watch import Watched, Watcher
 
@@ -33,7 +33,7 @@ MANY_POSTS = {
         |---|---|
         | {day} | {day * day} |
         """
-    for day in range(1, flatfolio.prerender.MIN_PARALLEL + 6)
+    for day in range(1, flatfolio.build.prerender.MIN_PARALLEL + 6)
 }
 
 
@@ -55,14 +55,14 @@ def test_cold_warm_and_disabled_cache_builds_are_byte_identical(big_site, tmp_pa
     cold = freeze(big_site, tmp_path / "cold")
     assert cache_files(big_site), "a freeze fills the render cache"
     renders = []
-    real_render = flatfolio.state.render_markdown
-    monkeypatch.setattr(flatfolio.state, "render_markdown", lambda *a: renders.append(a) or real_render(*a))
+    real_render = flatfolio.content.state.render_markdown
+    monkeypatch.setattr(flatfolio.content.state, "render_markdown", lambda *a: renders.append(a) or real_render(*a))
     warm = freeze(big_site, tmp_path / "warm")
     assert renders == [], "a warm cache renders nothing again"
     monkeypatch.undo()
     no_cache = freeze(big_site, tmp_path / "no-cache", RENDER_CACHE=False)
     # The reference: no cache at all and no worker processes, every page rendered in place.
-    monkeypatch.setattr(flatfolio.prerender, "MIN_PARALLEL", 10**9)
+    monkeypatch.setattr(flatfolio.build.prerender, "MIN_PARALLEL", 10**9)
     serial = freeze(big_site, tmp_path / "serial", RENDER_CACHE=False)
     assert cold == warm == no_cache == serial
     assert not any(name.startswith(".cache") for name in cold)
@@ -72,9 +72,9 @@ def test_parallel_prerender_fills_the_cache_before_freezing(big_site, tmp_path):
     app = create_app({"SITE_ROOT": str(big_site)})
     cache = app.extensions["flatfolio"].render_cache
     texts = [text.split("---\n", 2)[2] for text in MANY_POSTS.values()]
-    assert flatfolio.prerender.prerender(cache, texts, "") == len(texts)
+    assert flatfolio.build.prerender.prerender(cache, texts, "") == len(texts)
     assert all(cache.has(text, "") for text in texts)
-    assert flatfolio.prerender.prerender(cache, texts, "") == 0
+    assert flatfolio.build.prerender.prerender(cache, texts, "") == 0
 
 
 def stale_cache(site_root: Path) -> None:
@@ -217,5 +217,5 @@ def test_remembered_front_matter_gives_the_same_site_and_problems(site_root, wri
     def parse_again(*args):
         raise AssertionError("parsed again although remembered")
 
-    monkeypatch.setattr(flatfolio.sources, "_read_front_matter", parse_again)
+    monkeypatch.setattr(flatfolio.content.sources, "_read_front_matter", parse_again)
     assert load() == first

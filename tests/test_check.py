@@ -9,7 +9,7 @@ import pytest
 from test_cli import flask
 
 from flatfolio.check import Link, check_external, check_site, extract_links
-from flatfolio.site import current_site
+from flatfolio.content.site import current_site
 
 
 def run_check(make_app, **options):

@@ -154,7 +154,7 @@ def test_freezing_on_several_processes_gives_the_same_bytes(site_root, tmp_path,
 FAIL_ONE_WRITE = """
 import errno, pathlib, sys
 from app import create_app
-from flatfolio.freeze import FreezeError, freeze_site
+from flatfolio.build.freeze import FreezeError, freeze_site
 real = pathlib.Path.write_bytes
 def write_bytes(path, data):
     if path.name == "index.html" and path.parent.name == "second-post":

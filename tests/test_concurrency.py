@@ -13,7 +13,7 @@ from test_crash_safety import add_posts, cli_env, freeze_command
 from test_publish import branch_tree, publish
 
 from app import PROJECT_ROOT, create_app
-from flatfolio.freeze import MANIFEST, freeze_site
+from flatfolio.build.freeze import MANIFEST, freeze_site
 
 EXTRA_POSTS = 40  # a freeze long enough that two started together overlap
 
@@ -152,7 +152,7 @@ def test_a_freeze_while_posts_are_rewritten_shows_one_version_of_each_post(site_
 
 
 def test_the_lock_is_reentrant_within_a_thread_only(tmp_path):
-    from flatfolio.output import FreezeError, destination_lock
+    from flatfolio.build.output import FreezeError, destination_lock
 
     out = tmp_path / "out"
     outcome = []

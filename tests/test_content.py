@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flatfolio.fields import page_path
-from flatfolio.site import current_site
-from flatfolio.sources import parse_source
+from flatfolio.content.fields import page_path
+from flatfolio.content.site import current_site
+from flatfolio.content.sources import parse_source
 
 POST_HEAD = "---\ntitle: T\ndate: 2024-05-01\n"
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import read_tree
 
 from app import PROJECT_ROOT, create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 
 KILL_TRIALS = 20
 EXTRA_POSTS = 60  # enough pages that a freeze lasts long enough to be killed in every phase

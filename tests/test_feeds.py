@@ -5,7 +5,7 @@ import pytest
 from lxml import etree
 
 from app import create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDS = ["feed.xml", "rss.xml", "tags/go/feed.xml", "tags/databases/feed.xml"]

@@ -7,8 +7,8 @@ import pytest
 from conftest import read_tree, static_files
 
 from app import create_app
-from flatfolio.freeze import MANIFEST, FreezeError, freeze_site
-from flatfolio.links import broken_links
+from flatfolio.build.freeze import MANIFEST, FreezeError, freeze_site
+from flatfolio.build.links import broken_links
 from flatfolio.problems import ContentError
 
 EXPECTED_FILES = {

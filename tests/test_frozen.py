@@ -9,8 +9,8 @@ from flask_flatpages import FlatPages
 from flask_flatpages.page import Page
 from flask_frozen import Freezer, FrozenFlaskWarning, MissingURLGeneratorWarning
 
-from flatfolio import frozen
-from flatfolio.freeze import FreezeError, freeze_site
+from flatfolio.build import frozen
+from flatfolio.build.freeze import FreezeError, freeze_site
 
 
 def test_freezer_takes_the_arguments_frozen_py_passes():

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import read_tree, write_files
 
-import flatfolio.frozen
+import flatfolio.build.frozen
 from app import create_app
-from flatfolio import reuse
-from flatfolio.freeze import freeze_site
+from flatfolio.build import reuse
+from flatfolio.build.freeze import freeze_site
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,14 +21,14 @@ REPO = Path(__file__).resolve().parent.parent
 def made_urls(monkeypatch):
     """The URLs the freezes made (rendered) rather than reused, in order."""
     made = []
-    real = flatfolio.frozen.freeze_urls
+    real = flatfolio.build.frozen.freeze_urls
 
     def counted(app, urls):
         for url, page in real(app, urls):
             made.append(url)
             yield url, page
 
-    monkeypatch.setattr(flatfolio.frozen, "freeze_urls", counted)
+    monkeypatch.setattr(flatfolio.build.frozen, "freeze_urls", counted)
     return made
 
 
@@ -182,7 +182,7 @@ def test_a_broken_link_in_a_reused_page_is_still_found(site_root, tmp_path):
     append(site_root / "pages/about.md", "\nSee [the second post](/blog/second-post/).\n")
     rebuild(site_root, out)
     (site_root / "posts/2024-02-20-second-post.md").unlink()
-    with pytest.raises(flatfolio.freeze.FreezeError, match=r"about/index.html: /blog/second-post/"):
+    with pytest.raises(flatfolio.build.freeze.FreezeError, match=r"about/index.html: /blog/second-post/"):
         rebuild(site_root, out)
 
 

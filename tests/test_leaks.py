@@ -9,7 +9,7 @@ from conftest import FIXTURE_SITE, SITE_TOML, read_tree, write_files
 from servers import raw_get, static_server, waitress_app
 
 from app import create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 
 HIDDEN_MARKERS = [b"SECRET", b"secret-draft", b"secret-tag", b"FUTURE", b"future-tag", b"2999"]
 

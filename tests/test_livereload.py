@@ -11,7 +11,7 @@ from test_cli import flask
 from test_freeze import EXPECTED_FILES
 
 from app import PROJECT_ROOT
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 from flatfolio.livereload import SCRIPT_PATH, STATE_PATH, Fingerprint, _QuietPolls
 from flatfolio.watch import Watched, Watcher, published
 

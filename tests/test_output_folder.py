@@ -8,8 +8,8 @@ from conftest import read_tree
 from test_cli import flask
 from test_publish import publish, refs
 
-from flatfolio.freeze import MANIFEST
-from flatfolio.output import read_manifest
+from flatfolio.build.freeze import MANIFEST
+from flatfolio.build.output import read_manifest
 
 git_env, remote, repo = test_publish.git_env, test_publish.remote, test_publish.repo  # its fixtures
 

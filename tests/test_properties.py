@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from flatfolio.build.freeze import FreezeError, freeze_site
 from flatfolio.check import check_site
 from flatfolio.config import KNOWN_KEYS
-from flatfolio.fields import PAGE_KEYS, POST_KEYS
-from flatfolio.freeze import FreezeError, freeze_site
+from flatfolio.content.fields import PAGE_KEYS, POST_KEYS
+from flatfolio.content.site import current_site
 from flatfolio.problems import ContentError, Problem
-from flatfolio.site import current_site
 
 BASE_CONFIG = {
     "title": "Props",

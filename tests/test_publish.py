@@ -15,7 +15,7 @@ from conftest import read_tree
 from test_cli import flask
 
 from app import create_app
-from flatfolio.freeze import MANIFEST, freeze_site
+from flatfolio.build.freeze import MANIFEST, freeze_site
 
 AUTHOR = ["-c", "user.name=Site Author", "-c", "user.email=author@example.org"]
 

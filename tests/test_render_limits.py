@@ -2,8 +2,8 @@
 
 import pytest
 
+from flatfolio.content.sources import parse_source
 from flatfolio.render import nesting_overflow, reading_minutes, render_markdown, table_of_contents
-from flatfolio.sources import parse_source
 
 TOO_DEEP = "markdown: lists or quotes nested too deeply (over 9 lists or 19 quotes); the rest of the file would be lost"
 

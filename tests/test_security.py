@@ -10,7 +10,7 @@ from servers import free_port, raw_get, running, static_server, waitress_app
 from test_routes import ROUTES
 
 from app import create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 from flatfolio.security import REFERRER_POLICY, content_security_policy
 
 HEADERS = {

@@ -10,8 +10,8 @@ from conftest import SITE_TOML
 from servers import raw_get, waitress_app
 from test_security import HEADERS, security_headers
 
+from flatfolio.content.site import current_site
 from flatfolio.livereload import SCRIPT_PATH, STATE_PATH
-from flatfolio.site import current_site
 
 BAD_POST = "---\ntitle: Bad\ndate: tomorrow\n---\nBody.\n"
 BAD_POST_PROBLEM = "posts/bad.md:3: date: not a date: 'tomorrow'; write 2024-05-01 or 2024-05-01T09:30:00+05:30"

@@ -7,7 +7,7 @@ import pytest
 from lxml import html as lxml_html
 
 from app import create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 
 LONG_POST = """\
 ---
@@ -127,7 +127,7 @@ def test_plain_email_in_config_is_an_error(make_app, write, site_root):
     write({"site.toml": (site_root / "site.toml").read_text() + 'email = "ada@example.org"\n'})
     app = make_app()
     with app.app_context():
-        from flatfolio.site import current_site
+        from flatfolio.content.site import current_site
 
         assert any(p.field == "email" for p in current_site().errors)
 
@@ -170,7 +170,7 @@ def test_bad_project_links_are_reported(make_app, write, links, message):
     write({"pages/projects.md": f"---\ntitle: P\nprojects:\n  - title: X\n    links: {links}\n---\n"})
     app = make_app()
     with app.app_context():
-        from flatfolio.site import current_site
+        from flatfolio.content.site import current_site
 
         problems = [str(p) for p in current_site().errors]
     prefix = "pages/projects.md:3: projects: entry 1 ('X'): "

@@ -12,7 +12,7 @@ import pytest
 from conftest import read_tree, write_files
 
 from app import PROJECT_ROOT, create_app
-from flatfolio.freeze import freeze_site
+from flatfolio.build.freeze import freeze_site
 from flatfolio.urls import clean_path
 
 # A blog moved from Hugo and Jekyll: old URLs in front matter, links between posts by
@@ -353,7 +353,7 @@ def test_links_shown_as_code_are_text_not_links(site_root, write):
     })  # fmt: skip
     result = flask(site_root, "freeze", "--out", str(site_root / "out"))
     assert result.returncode == 0, result.stderr
-    from flatfolio.links import page_links
+    from flatfolio.build.links import page_links
 
     html = (site_root / "out/blog/code/index.html").read_text()
     links = page_links(html)

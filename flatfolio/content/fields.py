@@ -3,11 +3,11 @@
 from datetime import date, datetime, time
 from pathlib import Path
 
+from ..problems import Problem
+from ..text import file_slug, slugify
+from ..urls import DEFAULT_POST_URL, clean_path, clean_paths, http_url_parts, post_path
 from .model import Page, Post, Tag
-from .problems import Problem
 from .sources import InvalidDate, SourceFile
-from .text import file_slug, slugify
-from .urls import DEFAULT_POST_URL, clean_path, clean_paths, http_url_parts, post_path
 
 URL_KEYS = {"url", "permalink", "aliases", "redirect_from"}  # Hugo's and Jekyll's names both work
 POST_KEYS = {

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from .cache import hash_parts, installed_versions
+from ..cache import hash_parts, installed_versions
 from .output import MANIFEST
-from .site import Site
-from .store import Store
+from ..content.site import Site
+from ..store import Store
 
 RECORD_FOLDER = "builds"
 RECORD_VERSION = 2  # 2: kept in the cache store
@@ -36,7 +36,7 @@ OUTPUT_LIBRARIES = (
 )  # fmt: skip
 # The app settings that change what pages say (others, like RUN_FROM_CLI, do not).
 OUTPUT_SETTINGS = ("SITE_ROOT", "SHOW_DRAFTS", "BASE_URL", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME", "SERVER_NAME")
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # all of flatfolio's code, not only build/
 
 
 @dataclass

@@ -14,12 +14,12 @@ from flask import Flask
 from flask_frozen import FrozenFlaskWarning
 
 from . import frozen, output, parallel, reuse
-from .config import normalize_base_url
+from ..config import normalize_base_url
 from .links import broken_links
 from .output import MANIFEST, FreezeError
 from .prerender import prerender
-from .problems import ContentError, Problem
-from .urls import JUNK
+from ..problems import ContentError, Problem
+from ..urls import JUNK
 
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4
@@ -127,7 +127,7 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
 
 def _broken_link_warnings(app: Flask, broken: list[str]) -> tuple:
     """The broken links as `path:line` warnings from the sources, plus those no source holds (themes)."""
-    from .check import internal_link_problems  # noqa: PLC0415 -- only needed when links are broken
+    from ..check import internal_link_problems  # noqa: PLC0415 -- only needed when links are broken
 
     with app.app_context():
         problems = internal_link_problems(app, app.extensions["flatfolio"].site())

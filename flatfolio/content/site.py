@@ -9,12 +9,12 @@ from pathlib import Path
 
 from flask import current_app
 
-from .cache import hash_parts
-from .config import SiteConfig
+from ..cache import hash_parts
+from ..config import SiteConfig
+from ..problems import Problem
+from ..urls import ROOT_FILES, Route, assign_routes
 from .fields import URL_KEYS, build_page, build_post
 from .model import Entry, Page, Post, Tag
-from .problems import Problem
-from .urls import ROOT_FILES, Route, assign_routes
 
 RELATED_POSTS = 3
 RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic

@@ -6,7 +6,7 @@ import queue
 import signal
 import threading
 
-from .system import libc
+from ..system import libc
 
 
 class WorkerFailed(Exception):

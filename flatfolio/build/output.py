@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from .system import libc
+from ..system import libc
 
 MANIFEST = ".flatfolio-build"  # lists every file a build made, one per line; marks a folder as ours
 LOCK_TIMEOUT = 600  # seconds a freeze waits for another one into the same folder (FREEZE_LOCK_TIMEOUT)

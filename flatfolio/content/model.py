@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .render import first_paragraph_text, reading_minutes, table_of_contents
+from ..render import first_paragraph_text, reading_minutes, table_of_contents
 from .sources import SourceFile
 from .uses import note_source_use
 

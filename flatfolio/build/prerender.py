@@ -9,9 +9,9 @@ output is byte for byte what a serial build makes.
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 
-from .cache import RenderCache
+from ..cache import RenderCache
 from .parallel import cpu_count, pool_context
-from .render import render_markdown
+from ..render import render_markdown
 
 # Below this many texts, starting worker processes costs more than it saves.
 MIN_PARALLEL = 16

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from flask import current_app, request
 
-from .cache import CACHE_FOLDER, RenderCache, TemplateCache
-from .config import load_config
-from .render import render_markdown
+from ..cache import CACHE_FOLDER, RenderCache, TemplateCache
+from ..config import load_config
+from ..render import render_markdown
+from ..urls import ROOT_FILES, root_files
+from ..watch import Watched, Watcher, published
 from .site import Site, build_site
 from .sources import EXTENSIONS, ParsedMemo, SourceFolder, render_flatpage
-from .urls import ROOT_FILES, root_files
-from .watch import Watched, Watcher, published
 
 HELD_BACK = "content errors: still serving the last good content (fix the files, or see them with `flask run --debug`)"
 NONE_YET = "content errors: answering 503 until they are fixed (see them with `flask run --debug`)"
@@ -188,7 +188,7 @@ def request_site() -> Site | None:
     otherwise the last good snapshot (see ContentState.served).
     """
     environ = request.environ
-    if "flatfolio.site" not in environ:  # per request, not g: a test may share one app context across requests
+    if "flatfolio.content.site" not in environ:  # per request, not g: a test may share one app context across requests
         state = current_app.extensions["flatfolio"]
-        environ["flatfolio.site"] = state.site() if state.shows_problems() else state.served()
-    return environ["flatfolio.site"]
+        environ["flatfolio.content.site"] = state.site() if state.shows_problems() else state.served()
+    return environ["flatfolio.content.site"]

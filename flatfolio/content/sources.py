@@ -14,13 +14,13 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
-from .cache import renderer_fingerprint
+from ..cache import renderer_fingerprint
+from ..problems import Problem
+from ..render import nesting_overflow, render_markdown
+from ..store import Store
+from ..text import has_control_chars, strip_control_chars
+from ..urls import is_hidden_or_junk
 from .frontmatter import InvalidDate, load_yaml
-from .problems import Problem
-from .render import nesting_overflow, render_markdown
-from .store import Store
-from .text import has_control_chars, strip_control_chars
-from .urls import is_hidden_or_junk
 
 EXTENSIONS = (".md", ".markdown")
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
@@ -170,8 +170,9 @@ def _clean_strings(value, done: dict):
 def _parser_fingerprint() -> str:
     """A hash of what decides the parse of given bytes: our parsing code, PyYAML, Python (for pickle)."""
     digest = hashlib.blake2b(renderer_fingerprint().encode(), digest_size=8)
-    for module in ("sources.py", "frontmatter.py", "problems.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for module in ("content/sources.py", "content/frontmatter.py", "problems.py"):
+        digest.update((package / module).read_bytes())
     digest.update(f"{yaml.__version__} {sys.version}".encode())
     return digest.hexdigest()
 
