@@ -1,0 +1,1 @@
+"""Building the static site: freezing, the output folder, incremental reuse, parallel work, the link check."""
