@@ -23,10 +23,12 @@ SITE_FILES = {
     "feed.xml": "the Atom feed", "rss.xml": "the RSS feed", "sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
 }  # fmt: skip
-SITE_FOLDERS = {"static/": "the theme's static files", "tags/": "the tag pages", "blog/page/": "the blog pages",
+# The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
+SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
                 "__flatfolio/": "live reload"}  # fmt: skip
 _JUNK = re.compile("|".join(translate(pattern) for pattern in JUNK))  # one match per name, not one per pattern
 _FIELD = re.compile(r"\{([^{}]*)\}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UNSAFE = re.compile(r"[\s\\<>\"'`\x00-\x1f\x7f]")
 
 
@@ -118,10 +120,23 @@ def output_file(path: str) -> str:
     return unicodedata.normalize("NFC", name + "index.html" if not name or name.endswith("/") else name)
 
 
-def site_owner(file: str) -> str | None:
-    """What part of the site itself writes `file`, if any."""
+def site_owner(file: str, theme: frozenset[str] = frozenset()) -> str | None:
+    """What part of the site itself writes `file`, if any (`theme`: the theme's files, as "static/style.css")."""
     folder = next((what for prefix, what in SITE_FOLDERS.items() if file.startswith(prefix)), None)
-    return SITE_FILES.get(file) or folder
+    return SITE_FILES.get(file) or folder or ("the theme's static files" if file in theme else None)
+
+
+def theme_files(static_folder: str | None) -> frozenset[str]:
+    """The theme's published static files, as build files ("static/style.css")."""
+    if not static_folder:
+        return frozenset()
+    prefix = len(str(static_folder)) + 1
+    return frozenset(
+        "static/" + os.path.join(folder, name)[prefix:]
+        for folder, dirs, names in os.walk(static_folder)
+        for name in names
+        if not is_junk(name) and not any(is_junk(part) for part in folder[prefix:].split(os.sep) if part)
+    )
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,9 @@ def root_files(site_root: Path) -> dict[str, Path]:
     return found
 
 
-def assign_routes(entries, redirects: dict, feeds: dict, files: dict[str, Path]) -> tuple[dict[str, Route], list]:
+def assign_routes(
+    entries, redirects: dict, feeds: dict, files: dict[str, Path], theme: frozenset[str] = frozenset()
+) -> tuple[dict[str, Route], list]:
     """Every path the content asks for, by path; a second claim to one output file is a problem naming both.
 
     Claims are made in a fixed order (entries, their aliases, site.toml redirects, extra
@@ -167,7 +184,7 @@ def assign_routes(entries, redirects: dict, feeds: dict, files: dict[str, Path])
     def claim(path: str, route: Route) -> None:
         file = output_file(path)
         other = by_file.get(file)
-        owner = None if route.kind == "entry" and path == "/" else site_owner(file)  # the home page's own path
+        owner = None if route.kind == "entry" and path == "/" else site_owner(file, theme)  # the home page's own
         if owner or other:
             what = owner or (other.owner if other.owner != route.owner else f"its own {other.field}")
             problems.append(Problem(route.owner, route.field, f"{path} is already used by {what}", route.line))
@@ -186,5 +203,10 @@ def assign_routes(entries, redirects: dict, feeds: dict, files: dict[str, Path])
     for path, kind in feeds.items():
         claim(path, Route("feed", "site.toml", kind, f"{kind}_feeds"))
     for path, file in files.items():
+        if _CONTROL.search(path):  # URL parsing drops tabs and line breaks: no URL can reach such a file
+            message = "a name with a tab, line break or control character cannot be a URL: rename the file"
+            shown = _CONTROL.sub(lambda match: repr(match.group())[1:-1], f"{ROOT_FILES}{path}")  # stays one line
+            problems.append(Problem(shown, "file", message))
+            continue
         claim(path, Route("file", f"{ROOT_FILES}{path}", file, "file"))
     return routes, problems

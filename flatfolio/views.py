@@ -3,6 +3,7 @@
 import mimetypes
 
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from . import errors
@@ -183,6 +184,17 @@ def _root_file(route):
     return Response(data, mimetype=mimetypes.guess_type(route.target.name)[0] or "application/octet-stream")
 
 
+def static_file(filename: str):
+    """The theme's static file, else a file of files/ below /static/ (old sites often kept their assets there)."""
+    try:
+        return current_app.send_static_file(filename)
+    except NotFound:
+        route = _site().routes.get("/static/" + filename)
+        if route is None or route.kind != "file":
+            raise
+        return _root_file(route)
+
+
 def tags():
     return render_template("tags.html", tags=_site().tags.values())
 
@@ -270,6 +282,7 @@ def init_app(app: Flask) -> None:
     for extension, mimetype in MIMETYPES.items():
         mimetypes.add_type(mimetype, extension)
     app.url_map.converters["page"] = PageNumberConverter
+    app.view_functions["static"] = static_file
     rules = [
         ("/", "home", home),
         ("/blog/", "blog", blog),

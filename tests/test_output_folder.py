@@ -37,14 +37,15 @@ def test_a_file_added_by_hand_with_a_space_is_carried_over(site_root, tmp_path):
 
 @pytest.mark.parametrize("name", ["two\nlines.txt", "tab\there.txt", "cr\rname.txt"])
 def test_a_file_name_with_a_line_break_or_tab_fails_clearly_and_the_build_stays(site_root, write, tmp_path, name):
-    """URLs cannot hold these characters (WHATWG URL parsing drops them), so no build can serve such a file."""
+    """URLs cannot hold these characters (WHATWG URL parsing drops them): a content problem, as check says too."""
     out = tmp_path / "out"
     assert flask(site_root, "freeze", "-q", "--out", str(out)).returncode == 0
     before = read_tree(out)
     write({f"files/{name}": "x\n"})
     result = flask(site_root, "freeze", "-q", "--out", str(out))
-    assert result.returncode == 3
-    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.startswith("files/") and "cannot be a URL" in result.stderr
+    assert len(result.stderr.splitlines()) == 1  # the name's line break is shown escaped
     assert read_tree(out) == before
 
 

@@ -359,3 +359,34 @@ def test_links_shown_as_code_are_text_not_links(site_root, write):
     links = page_links(html)
     assert "/about/" in links
     assert not [link for link in links if "SITEURL" in link or "span" in link or link in ("/no.png", "/nowhere/")]
+
+
+def test_files_below_static_live_beside_the_theme_and_cannot_replace_it(site_root, write):
+    """Old sites (Pelican's STATIC_PATHS, hand-made ones) served /static/...: those URLs keep answering."""
+    page = "---\ntitle: P\n---\n![c](/static/images/cover.jpg)\n"
+    write({"files/static/images/cover.jpg": "JPEG", "pages/p.md": page})
+    out = site_root / "out"
+    result = flask(site_root, "freeze", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (out / "static/images/cover.jpg").read_text() == "JPEG"
+    assert (out / "static/style.css").read_bytes() == (PROJECT_ROOT / "static/style.css").read_bytes()
+    client = create_app({"SITE_ROOT": str(site_root), "TESTING": True}).test_client()
+    assert client.get("/static/images/cover.jpg").data == b"JPEG"
+    assert client.get("/static/nothing.png").status_code == 404
+    write({"files/static/style.css": "body{}"})
+    result = flask(site_root, "freeze", "--out", str(out))
+    assert result.returncode == 1
+    clash = "files/static/style.css: file: /static/style.css is already used by the theme's static files"
+    assert clash in result.stderr
+
+
+def test_a_root_file_no_url_can_reach_is_a_problem_for_check_and_freeze(site_root, write):
+    """A tab or line break in a name: URL parsing drops it, so check must refuse what freeze cannot build."""
+    (site_root / "files").mkdir()
+    (site_root / "files" / "two\tparts.txt").write_text("x")
+    expected = "files/two\\tparts.txt: file: a name with a tab, line break or control character cannot be a URL"
+    for command in (["check"], ["freeze", "--out", str(site_root / "out")]):
+        result = flask(site_root, *command)
+        assert result.returncode == 1, result.stderr
+        assert any(line.startswith(expected) for line in result.stderr.splitlines()), result.stderr
+    assert not (site_root / "out").exists()

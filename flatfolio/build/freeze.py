@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_frozen import FrozenFlaskWarning
 
-from . import frozen, output, parallel, reuse
 from ..config import normalize_base_url
+from ..problems import ContentError, Problem
+from ..urls import JUNK
+from . import frozen, output, parallel, reuse
 from .links import broken_links
 from .output import MANIFEST, FreezeError
 from .prerender import prerender
-from ..problems import ContentError, Problem
-from ..urls import JUNK
 
 MIN_PARALLEL_PAGES = 200  # below this, forking costs more than it saves
 MAX_PROCESSES = 4

@@ -14,8 +14,8 @@ from flask_frozen import Freezer, MissingURLGeneratorWarning
 from werkzeug.exceptions import HTTPException
 
 from .. import views
-from .links import page_links
 from ..content.uses import recording_body_uses
+from .links import page_links
 
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/).

@@ -10,8 +10,8 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 
 from ..cache import RenderCache
-from .parallel import cpu_count, pool_context
 from ..render import render_markdown
+from .parallel import cpu_count, pool_context
 
 # Below this many texts, starting worker processes costs more than it saves.
 MIN_PARALLEL = 16

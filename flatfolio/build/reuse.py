@@ -23,9 +23,9 @@ from pathlib import Path
 from flask import Flask
 
 from ..cache import hash_parts, installed_versions
-from .output import MANIFEST
 from ..content.site import Site
 from ..store import Store
+from .output import MANIFEST
 
 RECORD_FOLDER = "builds"
 RECORD_VERSION = 2  # 2: kept in the cache store

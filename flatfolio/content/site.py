@@ -114,8 +114,13 @@ def build_site(
     show_drafts: bool,
     now: datetime,
     files: dict[str, Path] | None = None,
+    theme: frozenset[str] = frozenset(),
 ) -> Site:
-    """Validate everything and assemble a Site; problems are collected, never raised."""
+    """Validate everything and assemble a Site; problems are collected, never raised.
+
+    `files`: the files of files/ by the path they are served at; `theme`: the theme's own
+    static files ("static/style.css"), which no file of files/ may replace.
+    """
     problems = list(config_problems)
     if config is None:
         return Site(None, problems)
@@ -152,7 +157,7 @@ def build_site(
         for entry in (*shown_pages.values(), *sorted(shown, key=lambda p: p.source))
         if entry.source not in reported
     ]
-    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files)
+    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme)
     problems += clashes
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     stamps = {}

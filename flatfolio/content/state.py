@@ -9,7 +9,7 @@ from flask import current_app, request
 from ..cache import CACHE_FOLDER, RenderCache, TemplateCache
 from ..config import load_config
 from ..render import render_markdown
-from ..urls import ROOT_FILES, root_files
+from ..urls import ROOT_FILES, root_files, theme_files
 from ..watch import Watched, Watcher, published
 from .site import Site, build_site
 from .sources import EXTENSIONS, ParsedMemo, SourceFolder, render_flatpage
@@ -173,7 +173,8 @@ class ContentState:
         key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(files.items()))
         site = self._site
         if site is None or key != self._key or (site.expires and now >= site.expires):
-            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files)
+            theme = theme_files(current_app.static_folder)
+            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files, theme)
             self._site, self._key = site, key
             # A file that says `draft: true` is hidden whatever else is wrong with it.
             hidden = () if show_drafts else (*post_files, *page_files)

@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..urls import theme_files
 from . import GENERATORS
 from .core import OLD_URLS_FILE, ImportFailure, Result, import_site
 
@@ -38,7 +39,7 @@ def import_command(path: Path, dry_run: bool, generator: str | None):
     """
     site_root = Path(current_app.config["SITE_ROOT"])
     try:
-        result = import_site(site_root, path, generator, dry_run)
+        result = import_site(site_root, path, generator, dry_run, theme_files(current_app.static_folder))
     except ImportFailure as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(error.status)

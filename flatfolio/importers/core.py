@@ -71,8 +71,13 @@ def check_folder(root: Path) -> None:
         raise ImportFailure(f"{root}: cannot be read: {error.strerror or error}", 2) from None
 
 
-def import_site(site_root: Path, source: Path, generator: str | None = None, dry_run: bool = False) -> Result:
-    """Import the site in `source` into the flatfolio site in `site_root` (nothing written when `dry_run`)."""
+def import_site(
+    site_root: Path, source: Path, generator: str | None = None, dry_run: bool = False, theme=frozenset()
+) -> Result:
+    """Import the site in `source` into the flatfolio site in `site_root` (nothing written when `dry_run`).
+
+    `theme`: the theme's static files ("static/style.css"): an old file at one of those paths is skipped.
+    """
     check_folder(source)
     generator = generator or detect(source)
     try:
@@ -94,7 +99,7 @@ def import_site(site_root: Path, source: Path, generator: str | None = None, dry
     notes: list[Note] = []
     # Litter (.gitignore, backups) is never published from files/, so it cannot keep an old URL: left out.
     old.files = [file for file in old.files if not any(is_junk(part) for part in file.path.split("/"))]
-    old.files = [file for file in old.files if not site_writes(file, source, notes)]
+    old.files = [file for file in old.files if not site_writes(file, source, notes, theme)]
     pattern, new_pattern = settle_post_pattern(site_root, old, current_urls(document), notes)
     drop_second_claims(old, pattern, notes)
     atom, rss = own_feed_paths(old, pattern, notes)
@@ -155,9 +160,10 @@ def _file_of(path: str) -> str:
         return output_file(path)
 
 
-def site_writes(file: ImportedFile, source: Path, notes: list[Note]) -> bool:
+def site_writes(file: ImportedFile, source: Path, notes: list[Note], theme=frozenset()) -> bool:
     """True (and a note) for an old file at a path flatfolio writes itself (robots.txt, code.css, tags/...)."""
-    if not (file.path in SITE_FILES or file.path.startswith(tuple(SITE_FOLDERS)) or is_own_path("/" + file.path)):
+    own = file.path in SITE_FILES or file.path in theme or file.path.startswith(tuple(SITE_FOLDERS))
+    if not (own or is_own_path("/" + file.path)):
         return False
     where = file.path
     if file.source is not None:

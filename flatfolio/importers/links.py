@@ -11,7 +11,7 @@ from .model import ImportedEntry, Note, OldSite
 DEFAULT_POST_PATTERN = "/blog/{slug}/"
 # Paths flatfolio itself serves: an old feed there already answers, and links there are fine.
 OWN_PATHS = frozenset({"/", "/blog/", "/tags/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/robots.txt", "/404.html"})
-OWN_PREFIXES = ("/blog/page/", "/tags/", "/static/")
+OWN_PREFIXES = ("/blog/page/", "/tags/")  # /static/ holds the theme's few files; old files may live beside them
 _HTML_LINK = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""", re.I)
 _MISSING_SCHEME = re.compile(r"^(?:https?//|https?:/(?!/)|www\.)", re.I)
 _DOMAIN_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|dev|edu|gov|me|co|uk|de|fr|info|ai)(?:/|$)", re.I)
