@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Pathological inputs an author can produce, each timed at n and 4n: a ratio near 4 is linear.
 
-Usage: python bench/pathological.py
+Usage: python bench/pathological.py [--scale F]   (F multiplies every n; default 1)
 """
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -50,12 +51,17 @@ def best_of(function, n: int, rounds: int = 3) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every n (e.g. 0.01 for a smoke run)")
+    scale = parser.parse_args().scale
     render_markdown("warm up")
     print("| input | n | time at n | 4n | time at 4n | ratio (4 = linear) |")
     print("|---|---|---|---|---|---|")
-    for name, (n, function) in CASES.items():
+    for name, (base, function) in CASES.items():
+        n = max(1, round(base * scale))
         small, large = best_of(function, n), best_of(function, 4 * n)
-        print(f"| {name} | {n:,} | {small * 1000:.1f} ms | {4 * n:,} | {large * 1000:.1f} ms | {large / small:.1f} |")
+        ratio = large / max(small, 1e-9)
+        print(f"| {name} | {n:,} | {small * 1000:.1f} ms | {4 * n:,} | {large * 1000:.1f} ms | {ratio:.1f} |")
 
 
 if __name__ == "__main__":

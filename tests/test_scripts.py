@@ -72,3 +72,10 @@ def test_import_bench_imports_freezes_and_proves_a_small_jekyll_blog(tmp_path):
     steps = re.findall(r"^\| (.+?) \| (\d+\.\d\d) \|$", result.stdout, re.M)
     assert [step for step, _ in steps] == ["import", "freeze (cold)", "check --old-urls", "import + freeze"]
     assert len(list((tmp_path / "site" / "posts").glob("*.md"))) == 3
+
+
+def test_pathological_bench_times_each_input_at_two_sizes():
+    result = run(sys.executable, "bench/pathological.py", "--scale", "0.01")
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\| (.+?) \| [\d,]+ \| [\d.]+ ms \| [\d,]+ \| [\d.]+ ms \| [\d.]+ \|$", result.stdout, re.M)
+    assert len(rows) == 4, result.stdout
