@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, livereload, pagecache, security, views
+from flatfolio import commands, jsonld, livereload, pagecache, security, views
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions["flatfolio"] = state.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
+    jsonld.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
     commands.init_app(app)

@@ -97,38 +97,6 @@ def public_url(entry: Entry) -> str:
     return base_url() + entry.url.lstrip("/")
 
 
-def person_data() -> dict:
-    """schema.org Person for the home page (rendered with |tojson, which escapes </script>)."""
-    config = request_site().config
-    person = {"@context": "https://schema.org", "@type": "Person", "name": config.author, "url": base_url()}
-    if config.role:
-        person["jobTitle"] = config.role
-    if config.location:
-        person["address"] = {"@type": "PostalAddress", "addressLocality": config.location}
-    if config.social:
-        person["sameAs"] = list(config.social.values())
-    return person
-
-
-def posting_data(post: Post) -> dict:
-    """schema.org BlogPosting for a post page."""
-    config = request_site().config
-    data = {
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": post.title,
-        "datePublished": post.date.isoformat(),
-        "dateModified": post.last_modified.isoformat(),
-        "author": {"@type": "Person", "name": config.author, "url": base_url()},
-        "url": public_url(post),
-        "mainEntityOfPage": post.external_url or public_url(post),
-        "description": post.summary,
-    }
-    if post.tags:
-        data["keywords"] = [tag.name for tag in post.tags]
-    return data
-
-
 def home():
     site = _site()
     return render_template("home.html", page=site.pages.get(""), posts=site.posts[:HOME_POSTS])
@@ -305,7 +273,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["slug"] = slugify
     app.jinja_env.globals.update(
         url_for=built_url, absolute_url=absolute_url, site_link=site_link, public_url=public_url, link_to=link_to,
-        person_data=person_data, posting_data=posting_data,
     )  # fmt: skip
 
     @app.context_processor

@@ -67,22 +67,21 @@ def _convert_part(text: str, whole: str, source: str, body_line: int, context: C
         lead = "" if not before or before.endswith("\n") else "\n"
         return lead + fence(match.group(2), match.group(1))
 
+    def resolved(url: str | None, match: re.Match, kind: str, missing: str) -> str:
+        """`url` in place of the tag (counted), or the tag left as written with a note."""
+        if url is None:
+            context.notes.append(Note(source, where(match.group(0)), f"{missing}: {match.group(1)}"))
+            return match.group(0)
+        counts[kind] += 1
+        return url
+
     def post_url(match: re.Match) -> str:
         key = match.group(1).strip("/").rsplit(".", 1)[0] if "." in match.group(1) else match.group(1).strip("/")
         url = context.post_urls.get(key) or context.post_urls.get(key.rsplit("/", 1)[-1])
-        if url is None:
-            context.notes.append(Note(source, where(match.group(0)), f"post_url names no post: {match.group(1)}"))
-            return match.group(0)
-        counts["post_url"] += 1
-        return url
+        return resolved(url, match, "post_url", "post_url names no post")
 
     def link(match: re.Match) -> str:
-        url = context.link_urls.get(match.group(1).strip("/"))
-        if url is None:
-            context.notes.append(Note(source, where(match.group(0)), f"link names no file: {match.group(1)}"))
-            return match.group(0)
-        counts["link"] += 1
-        return url
+        return resolved(context.link_urls.get(match.group(1).strip("/")), match, "link", "link names no file")
 
     def gist(match: re.Match) -> str:
         counts["gist"] += 1
