@@ -1,6 +1,6 @@
-"""Rendering: Markdown (markdown-it-py) to HTML, code highlighted by Pygments.
+"""Rendering: Markdown (markdown-it-py) to HTML, code highlighted by Pygments, math as MathML.
 
-markdown-it and Pygments are imported on first use: a dev server or a build that
+markdown-it, Pygments and latex2mathml are imported on first use: a dev server or a build that
 finds every post in the render cache never loads them.
 """
 
@@ -139,10 +139,13 @@ def make_markdown() -> MarkdownIt:
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
 
+    from .mathml import math_plugin
+
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
+    md.use(math_plugin)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
     md.core.ruler.push("focusable_scrollers", _focusable_scrollers)
@@ -206,6 +209,13 @@ def nesting_overflow(text: str) -> int | None:
         if token.nesting == 1 and token.level >= deepest and following.nesting == -1:
             return token.map[0] if token.map else 0
     return None
+
+
+def math_problems(text: str) -> list[tuple[int, str]]:
+    """(0-based line, message) of each math expression that cannot become MathML (rendering shows its source)."""
+    from .mathml import math_errors
+
+    return math_errors(_markdown(), text)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
