@@ -18,7 +18,7 @@ from .store import Store, make_cache_folder
 CACHE_FOLDER = ".cache"  # in the site folder; git-ignored, never part of a build
 # Everything rendering depends on besides the Markdown text itself.
 RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml", "latex2mathml")
-RENDER_MODULES = ("render.py", "mathml.py", "text.py", "feeds.py")
+RENDER_MODULES = ("render.py", "mathml.py", "codeblocks.py", "callouts.py", "text.py", "feeds.py")
 
 
 def hash_parts(*parts: str) -> str:

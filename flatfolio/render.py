@@ -139,6 +139,8 @@ def make_markdown() -> MarkdownIt:
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
 
+    from .callouts import callouts_plugin
+    from .codeblocks import code_blocks_plugin
     from .mathml import math_plugin
 
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
@@ -146,6 +148,8 @@ def make_markdown() -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
     md.use(math_plugin)
+    md.use(code_blocks_plugin)
+    md.use(callouts_plugin)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
     md.core.ruler.push("focusable_scrollers", _focusable_scrollers)
@@ -216,6 +220,13 @@ def math_problems(text: str) -> list[tuple[int, str]]:
     from .mathml import math_errors
 
     return math_errors(_markdown(), text)
+
+
+def code_problems(text: str) -> list[tuple[int, str]]:
+    """(0-based line, message) of each fence whose `hl_lines` or `linenums` names no line of it."""
+    from .codeblocks import code_errors
+
+    return code_errors(_markdown(), text)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)

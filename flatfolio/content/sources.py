@@ -16,7 +16,7 @@ from flask_flatpages.page import Page as FlatPage
 
 from ..cache import renderer_fingerprint
 from ..problems import Problem
-from ..render import math_problems, nesting_overflow, render_markdown
+from ..render import code_problems, math_problems, nesting_overflow, render_markdown
 from ..store import Store
 from ..text import has_control_chars, strip_control_chars
 from ..urls import is_hidden_or_junk
@@ -117,6 +117,8 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
         problems.append(Problem(source, "markdown", message, body_line + overflow))
     for line, message in math_problems(body):
         problems.append(Problem(source, "math", message, body_line + line))
+    for line, message in code_problems(body):
+        problems.append(Problem(source, "code", message, body_line + line))
     try:
         meta = _clean_strings(load_yaml(meta_text), {})
     except RecursionError:
