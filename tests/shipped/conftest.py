@@ -25,6 +25,7 @@ class ShippedSite:
     tag: str  # a tag page that post links to
     code_post: str  # the newest post with a highlighted code block
     shell_post: str  # the newest post with a shell session (console prompts)
+    numbered_post: str  # the newest post with a code block with line numbers and marked lines
 
     def file(self, url: str) -> Path:
         return built_file(self.build, url, self.url)
@@ -52,6 +53,9 @@ def shipped(tmp_path_factory) -> ShippedSite:
             build=build, url=url, posts=tuple(posts), post=tagged[0][0], tag=tagged[0][1],
             code_post=_first_post_with(build, url, posts, "//pre[contains(@class, 'highlight')]", "highlighted code"),
             shell_post=_first_post_with(build, url, posts, "//pre//span[@class='gp']", "a shell session"),
+            numbered_post=_first_post_with(
+                build, url, posts, "//pre[.//span[@class='ln'] and .//mark[@class='hl']]", "numbered, marked code"
+            ),
         )  # fmt: skip
 
 

@@ -17,6 +17,8 @@ PAGES = {
     "post": None,
     "tag": None,
     "404": "404.html",
+    # The sample post using every writing feature: math, titled and numbered code, each callout.
+    "writing": "blog/writing-tools-math-code-callouts/",
 }
 
 

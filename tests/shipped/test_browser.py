@@ -214,6 +214,59 @@ def test_copying_a_shell_session_copies_the_commands_only(shipped, open_page):
     assert not [line for line in selected if line.startswith(tuple(prompts))], f"prompts copied: {copied!r}"
 
 
+# Select a numbered code block whole; what a copy must hold is its text without the numbers.
+SELECT_NUMBERED_BLOCK = """() => {
+  const pre = [...document.querySelectorAll('pre')].find(p => p.querySelector('.ln'));
+  const range = document.createRange();
+  range.selectNodeContents(pre);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  const bare = pre.cloneNode(true);
+  bare.querySelectorAll('.ln').forEach(e => e.remove());
+  return {
+    selected: getSelection().toString(), code: bare.textContent,
+    numbers: [...pre.querySelectorAll('.ln')].map(e => e.textContent.trim()),
+  };
+}"""
+
+
+def test_copying_a_numbered_code_block_leaves_the_numbers_behind(shipped, open_page):
+    page = open_page(DESKTOP, "light")
+    page.goto(shipped.numbered_post)
+    block = page.evaluate(SELECT_NUMBERED_BLOCK)
+    numbers = [int(number) for number in block["numbers"]]
+    assert len(numbers) > 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))), block["numbers"]
+    selected = block["selected"].rstrip("\n").split("\n")
+    assert selected == block["code"].rstrip("\n").split("\n"), f"copied {block['selected']!r}"
+    assert not any(line.lstrip().startswith(str(number)) for line, number in zip(selected, numbers, strict=True))
+
+
+# The text colors inside each marked line, and the backgrounds behind them (innermost first).
+MARKED_LINE_COLORS = """() => [...document.querySelectorAll('pre mark.hl')].map(mark => {
+  const backgrounds = [];
+  for (let e = mark; e; e = e.parentElement) backgrounds.push(getComputedStyle(e).backgroundColor);
+  const colors = {[getComputedStyle(mark).color]: 'line text'};
+  for (const e of mark.querySelectorAll('span')) {
+    const text = e.textContent.trim();
+    if (text) colors[getComputedStyle(e).color] ??= `.${e.className} ${JSON.stringify(text.slice(0, 20))}`;
+  }
+  return {lang: 'marked line', backgrounds, colors};
+})"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_marked_code_lines_stand_out_and_stay_readable(shipped, open_page, artifacts, scheme):
+    page = open_page(DESKTOP, scheme)
+    page.goto(shipped.numbered_post)
+    page.locator("figure.code-block").first.screenshot(path=artifacts / "screenshots" / f"code-marked-{scheme}.png")
+    marks = page.evaluate(MARKED_LINE_COLORS)
+    assert marks, "no marked line"
+    problems = sorted({problem for mark in marks for problem in code_block_problems(mark, scheme)})
+    assert problems == [], problems
+    mark, pre = (parse_color(css) for css in marks[0]["backgrounds"][:2])
+    assert mark[:3] != pre[:3], "a marked line has the block's own background"
+
+
 @pytest.mark.parametrize(("path", "max_pages"), [("", 1), ("experience/", 2)])
 def test_home_and_experience_print_as_a_short_cv(shipped, open_page, artifacts, path, max_pages):
     page = open_page(DESKTOP, "light")
