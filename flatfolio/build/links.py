@@ -7,18 +7,26 @@ from urllib.parse import unquote, urlsplit
 
 from . import output
 
-# Patterns with a literal start scan far faster than one `(?:href|src)=` alternation; the
-# Markdown renderer writes double quotes, raw HTML in posts may use single quotes or none.
-_LINKS = (
-    re.compile(r'href="([^"]*)"'), re.compile(r'src="([^"]*)"'), re.compile(r"href='([^']*)'"),
-    re.compile(r"src='([^']*)'"), re.compile(r"\b(?:href|src)=([^\s\"'=<>`]+)"),
+# Patterns with a literal start scan far faster than one `(?:href|src)=` alternation.
+# Jinja and markdown-it escape `"` everywhere but in real attributes, so outside code a
+# double-quoted match is an attribute; single-quoted and unquoted ones (raw HTML in posts)
+# are rare and each is checked to sit inside a tag.
+_QUOTED = (re.compile(r'href="([^"]*)"'), re.compile(r'src="([^"]*)"'))
+_LOOSE = (
+    re.compile(r"href='([^']*)'"), re.compile(r"src='([^']*)'"),
+    re.compile(r"href=([^\s\"'=<>`]+)"), re.compile(r"src=([^\s\"'=<>`]+)"),  # unquoted: no quote can start it
 )  # fmt: skip
+_CODE = re.compile(r"<pre\b.*?</pre>", re.S)  # Pygments leaves quotes unescaped: `href="x"` in code is text
 _PLAIN_PATH = re.compile(r"[^:?#%&]*")  # no scheme, query, fragment, escape or entity
 
 
 def page_links(html: str) -> list[str]:
     """The distinct href and src values of a page's tags, sorted (text that only looks like one is left out)."""
-    return sorted({match.group(1) for pattern in _LINKS for match in pattern.finditer(html) if _in_tag(html, match)})
+    if "<pre" in html:
+        html = _CODE.sub("", html)
+    links = {link for pattern in _QUOTED for link in pattern.findall(html)}
+    links.update(match.group(1) for pattern in _LOOSE for match in pattern.finditer(html) if _in_tag(html, match))
+    return sorted(links)
 
 
 def _in_tag(html: str, match: re.Match) -> bool:
