@@ -84,12 +84,15 @@ def extract_links(entry: Entry, markdown) -> list[Link]:
 def _html_links(source: str, line: int, html: str) -> list[Link]:
     """href and src values in raw HTML, located by counting newlines before each."""
     return [
-        Link(
-            source,
-            line + html.count("\n", 0, match.start()),
-            next(v for v in match.groups()[1:] if v is not None),
-            _KINDS[match.group(1).lower()],
-        )  # fmt: skip
+        Link(source, line + html.count("\n", 0, start), value, _KINDS[name])
+        for start, name, value in raw_html_links(html)
+    ]
+
+
+def raw_html_links(html: str) -> list[tuple[int, str, str]]:
+    """(offset, "href" or "src", value) of each link in raw HTML, quoted either way or not at all."""
+    return [
+        (match.start(), match.group(1).lower(), next(v for v in match.groups()[1:] if v is not None))
         for match in _HTML_LINK.finditer(html)
     ]
 

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..check import raw_html_links
 from ..text import file_slug
 from .convert import commonmark, expand_pattern, parse_date
 from .model import ImportedEntry, Note, OldSite
@@ -12,7 +13,6 @@ DEFAULT_POST_PATTERN = "/blog/{slug}/"
 # Paths flatfolio itself serves: an old feed there already answers, and links there are fine.
 OWN_PATHS = frozenset({"/", "/blog/", "/tags/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/robots.txt", "/404.html"})
 OWN_PREFIXES = ("/blog/page/", "/tags/")  # /static/ holds the theme's few files; old files may live beside them
-_HTML_LINK = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""", re.I)
 _MISSING_SCHEME = re.compile(r"^(?:https?//|https?:/(?!/)|www\.)", re.I)
 _DOMAIN_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|dev|edu|gov|me|co|uk|de|fr|info|ai)(?:/|$)", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
@@ -77,7 +77,7 @@ def body_links(body: str) -> list[str]:
 
 
 def _html_links(html: str) -> list[str]:
-    return [next(value for value in match.groups() if value is not None) for match in _HTML_LINK.finditer(html)]
+    return [value for _, _, value in raw_html_links(html)]
 
 
 def dead_links(old: OldSite, root: Path, pattern: str, extra: set[str]) -> list[Note]:
