@@ -91,6 +91,13 @@ def test_colours_are_scheme_classes_over_currentcolor_and_never_styles(kind, sou
         assert f"{prop}:" in dark, name
 
 
+def test_the_stylesheet_colours_every_role_a_diagram_can_use():
+    stylesheet = (PROJECT_ROOT / "static" / "style.css").read_text()
+    missing = [f"d-{prop}-{role}" for prop in ("fill", "stroke") for role in diagrams.ROLES
+               if not re.search(rf"\.d-{prop}-{role}[ ,{{]", stylesheet)]  # fmt: skip
+    assert missing == []
+
+
 def test_the_same_source_gives_the_same_bytes_in_another_process():
     text = fence("mermaid", FLOWCHART) + "\n" + fence("mermaid", SEQUENCE) + "\n" + fence("dot", DOT)
     program = "import sys; from flatfolio.render import render_markdown as r; sys.stdout.write(r(sys.stdin.read()))"
@@ -217,3 +224,21 @@ def test_the_nu_checker_accepts_a_page_with_diagrams(diagram_build):
     messages = json.loads(result.stderr)["messages"]
     assert messages == [], messages
     assert result.returncode == 0
+
+
+def test_a_parallel_prerender_gives_the_serial_bytes_and_one_entry_a_diagram(make_app, write, tmp_path, monkeypatch):
+    from flatfolio.build import freeze, prerender
+
+    posts = {f"posts/2024-05-{day:02d}-d{day}.md": f"---\ntitle: D{day}\ndate: 2024-05-{day:02d}\n---\n"
+             + fence("dot", f"digraph {{ a{day} -> b{day} }}\n") for day in range(1, 21)}  # fmt: skip
+    write(posts)
+    monkeypatch.setattr(prerender, "cpu_count", lambda: 2)  # two workers even on a one-core machine
+    rendered = []
+    monkeypatch.setattr(freeze, "prerender", lambda *args: rendered.append(prerender.prerender(*args)))
+    out = tmp_path / "out"
+    freeze_site(make_app(), out)
+    assert rendered[0] >= 20  # the posts were rendered by the workers, from the diagrams the check stored
+    page = (out / "blog" / "d7" / "index.html").read_text()
+    assert render_markdown(fence("dot", "digraph { a7 -> b7 }\n")).strip() in page
+    stored = list((make_app().extensions["flatfolio"].site_root / ".cache" / "diagrams").glob("*/*"))
+    assert len(stored) == 20
