@@ -14,9 +14,9 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
-from ..cache import renderer_fingerprint
+from ..cache import diagram_store, renderer_fingerprint
 from ..problems import Problem
-from ..render import code_problems, math_problems, nesting_overflow, render_markdown
+from ..render import code_problems, diagram_problems, math_problems, nesting_overflow, render_markdown
 from ..store import Store
 from ..text import has_control_chars, strip_control_chars
 from ..urls import is_hidden_or_junk
@@ -101,14 +101,14 @@ def parse_source(source: str, data: bytes, remembered: "ParsedMemo | None" = Non
     key = hashlib.blake2b(source.encode("utf-8", "surrogatepass") + b"\0" + data, digest_size=16).digest()
     found = remembered.get(key) if remembered is not None else None
     if found is None:
-        found = _read_front_matter(source, meta_text, body, body_line)
+        found = _read_front_matter(source, meta_text, body, body_line, remembered.diagrams if remembered else None)
         if remembered is not None:
             remembered.put(key, found)
     meta, more_problems, key_lines = found
     return SourceFile(source, meta, body, body_line, problems + more_problems, key_lines, meta_text)
 
 
-def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
+def _read_front_matter(source: str, meta_text: str, body: str, body_line: int, diagrams: Store | None = None):
     """The costly part of parsing: (front matter, problems, line of each key)."""
     problems = []
     overflow = nesting_overflow(body)
@@ -119,6 +119,8 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
         problems.append(Problem(source, "math", message, body_line + line))
     for line, message in code_problems(body):
         problems.append(Problem(source, "code", message, body_line + line))
+    for line, message in diagram_problems(body, diagrams):
+        problems.append(Problem(source, "diagram", message, body_line + line))
     try:
         meta = _clean_strings(load_yaml(meta_text), {})
     except RecursionError:
@@ -189,6 +191,7 @@ class ParsedMemo:
 
     def __init__(self, cache_root: Path | None, name: str):
         self.store = Store(cache_root, "parsed", _parser_fingerprint())
+        self.diagrams = diagram_store(cache_root)  # a changed post re-checks its diagrams without laying them out
         self.name = name
         self._known: dict | None = None
         self._seen: dict = {}

@@ -82,7 +82,7 @@ class ContentState:
         """Markdown to HTML through the render cache."""
         html = self.render_cache.get(text, base_path)
         if html is None:
-            html = render_markdown(text, base_path)
+            html = render_markdown(text, base_path, self.render_cache.diagrams)
             self.render_cache.put(text, base_path, html)
         return html
 
