@@ -18,6 +18,8 @@ FEATURES = {
     "important": ".callout-important",
     "warning": ".callout-warning",
     "caution": ".callout-caution",
+    "mermaid diagram": "figure.diagram-mermaid svg",
+    "dot diagram": "figure.diagram-dot svg",
 }
 
 # For each feature: how many there are, and the size and colors of the first one (with the
