@@ -170,3 +170,12 @@ def test_an_edited_bundle_or_root_file_is_served_fresh_without_debug(write, make
     while (client.get("/x.txt").data, client.get("/blog/bundled/y.txt").data) != (b"two!", b"two!"):
         assert time.monotonic() < deadline, "an edited file was still served stale"
         time.sleep(0.05)
+
+
+def test_new_knows_a_bundles_slug(write, site_root):
+    from flatfolio.authoring import _slugs_in_use
+
+    write(BUNDLE)
+    used = _slugs_in_use(site_root / "posts")
+    assert used["bundled"] == "2024-01-05-bundled/index.md"
+    assert "notes" not in used and "index" not in used

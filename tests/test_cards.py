@@ -8,6 +8,8 @@ import subprocess
 import lxml.html
 import pytest
 from conftest import SITE_TOML, read_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from test_bundles import png
 
@@ -77,6 +79,13 @@ def test_a_new_title_makes_a_new_card(write, make_app, site_root, draws):
 def test_a_long_title_is_wrapped_and_fitted_without_error():
     title = "A very long title about consistent hashing " * 8 + "Supercalifragilisticexpialidocious" * 4
     with Image.open(io.BytesIO(draw_card(title, "Site", "", COLOURS))) as image:
+        assert image.size == (1200, 630)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=80))
+def test_any_title_and_site_name_make_a_card(title, site):
+    with Image.open(io.BytesIO(draw_card(title, site, "1 May 2024", COLOURS))) as image:
         assert image.size == (1200, 630)
 
 
