@@ -4,6 +4,7 @@ from flask import Flask
 
 from .content.model import Post
 from .content.state import request_site
+from .social import social_image
 from .views import base_url, public_url
 
 
@@ -36,6 +37,9 @@ def posting_data(post: Post) -> dict:
     }
     if post.tags:
         data["keywords"] = [tag.name for tag in post.tags]
+    image = social_image(post)
+    if image:
+        data["image"] = {"@type": "ImageObject", **{key: image[key] for key in ("url", "width", "height")}}
     return data
 
 

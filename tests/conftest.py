@@ -19,6 +19,7 @@ language = "en"
 timezone = "Asia/Kolkata"
 posts_per_page = 2
 nav = [{ title = "Blog", url = "/blog/" }, { title = "About", url = "/about/" }]
+cards = true
 """
 
 # A small site that exercises every route; drafts and scheduled posts carry markers
@@ -109,14 +110,17 @@ FIXTURE_SITE = {
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:
-    """Write dedented files below `root` (a value of None deletes the file)."""
+    """Write dedented files below `root` (a value of None deletes the file; bytes are written as they are)."""
     for name, text in files.items():
         path = root / name
         if text is None:
             path.unlink(missing_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dedent(text), encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(dedent(text), encoding="utf-8")
     return root
 
 

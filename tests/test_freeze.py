@@ -26,6 +26,9 @@ EXPECTED_FILES = {
     "blog/first-post/index.html",
     "blog/second-post/index.html",
     "blog/elsewhere/index.html",
+    "blog/first-post/card.png",  # site.toml's cards = true: a generated social card per post
+    "blog/second-post/card.png",
+    "blog/elsewhere/card.png",
     "tags/index.html",
     "tags/go/index.html",
     "tags/go/feed.xml",

@@ -10,6 +10,7 @@ from .model import Page, Post, Tag
 from .sources import InvalidDate, SourceFile
 
 URL_KEYS = {"url", "permalink", "aliases", "redirect_from"}  # Hugo's and Jekyll's names both work
+IMAGE_KEYS = {"image", "image_alt"}  # the social card (social.py checks that the file exists)
 POST_KEYS = {
     "title",
     "date",
@@ -22,8 +23,10 @@ POST_KEYS = {
     "outlet",
     "sample",
     *URL_KEYS,
+    *IMAGE_KEYS,
 }
 PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"} | URL_KEYS
+PAGE_KEYS |= IMAGE_KEYS
 LINK_KINDS = ("code", "report", "paper", "slides", "docs", "video")
 # First URL segments owned by the site itself: a page there would shadow a route.
 RESERVED_PAGE_ROOTS = {
@@ -196,6 +199,8 @@ def build_post(
     check.field("summary", _text)
     check.field("outlet", _text)
     check.field("sample", _flag)
+    check.field("image", _text)
+    check.field("image_alt", _text)
     external_url = check.field("external_url", _url)
     own_url, aliases = _own_url(check)
     slug = check.field("slug", _slug) or file_slug(file.source)
@@ -236,6 +241,8 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
     draft = check.field("draft", _flag, False)
     check.field("summary", _text)
     check.field("description", _text)
+    check.field("image", _text)
+    check.field("image_alt", _text)
     projects = check.field("projects", _PROJECT, [])
     publications = check.field("publications", _PUBLICATION, [])
     own_url, aliases = _own_url(check)

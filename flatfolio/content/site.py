@@ -9,10 +9,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..bundles import bundle_routes
 from ..cache import hash_parts
+from ..cards import card_routes
 from ..config import SiteConfig
 from ..problems import Problem
-from ..urls import ROOT_FILES, Route, assign_routes
+from ..social import SocialImage, social_images
+from ..urls import Route, assign_routes
 from .fields import URL_KEYS, build_page, build_post
 from .model import Entry, Page, Post, Tag
 
@@ -33,6 +36,7 @@ class Site:
     expires: datetime | None = None  # when a scheduled post goes live
     routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
     file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
+    social: dict[str, SocialImage] = field(default_factory=dict)  # source ("" for site.toml's) -> og:image
 
     @property
     def errors(self) -> list[Problem]:
@@ -115,11 +119,14 @@ def build_site(
     now: datetime,
     files: dict[str, Path] | None = None,
     theme: frozenset[str] = frozenset(),
+    bundles: dict[str, dict[str, Path]] | None = None,
+    static_folder: str | None = None,
 ) -> Site:
     """Validate everything and assemble a Site; problems are collected, never raised.
 
     `files`: the files of files/ by the path they are served at; `theme`: the theme's own
-    static files ("static/style.css"), which no file of files/ may replace.
+    static files ("static/style.css"), which no file of files/ may replace; `bundles`: each
+    page bundle's files (bundles.bundle_files); `static_folder`: where social images in /static/ are.
     """
     problems = list(config_problems)
     if config is None:
@@ -157,18 +164,24 @@ def build_site(
         for entry in (*shown_pages.values(), *sorted(shown, key=lambda p: p.source))
         if entry.source not in reported
     ]
-    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme)
+    cards = card_routes([entry for entry in entries if isinstance(entry, Post)], config)
+    more = bundle_routes(entries, bundles or {}) + cards
+    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme, more)
     problems += clashes
+    card_paths = {route.owner: path for path, route in cards if routes.get(path) is route}
+    social, found = social_images(entries, config, routes, static_folder, card_paths)
+    problems += found
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     stamps = {}
-    for path, file in files.items():
-        with suppress(OSError):  # gone since the walk: its route answers 404
-            stat = file.stat()
-            stamps[ROOT_FILES + path] = f"{stat.st_size} {stat.st_mtime_ns}"
+    for route in routes.values():
+        if route.kind == "file":  # of files/ or a bundle
+            with suppress(OSError):  # gone since the walk: its route answers 404
+                stat = route.target.stat()
+                stamps[route.owner] = f"{stat.st_size} {stat.st_mtime_ns}"
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
-        routes=routes, file_stamps=stamps,
+        routes=routes, file_stamps=stamps, social=social,
     )  # fmt: skip
 
 

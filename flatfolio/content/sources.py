@@ -14,6 +14,7 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
+from ..bundles import INDEXES
 from ..cache import diagram_store, renderer_fingerprint
 from ..problems import Problem
 from ..render import code_problems, diagram_problems, math_problems, nesting_overflow, render_markdown
@@ -246,7 +247,7 @@ class SourceFolder(FlatPages):
         root = Path(self.root)
         label = Path(self.config("root")).name
         pages = {}
-        for file, rel in content_files(root):
+        for file, rel in content_files(root, bundles=self.name == "posts"):
             source = f"{label}/{rel}"
             page = self._load(file, source, root)
             if page is not None:
@@ -294,16 +295,23 @@ def read_regular_file(path) -> bytes | None:
         return handle.read()
 
 
-def content_files(root: Path):
+def content_files(root: Path, bundles: bool = False):
     """Yield (path, relative name) of every content file below `root`, sorted, links not followed.
 
     Names only: `SourceFolder._load` skips what is not a regular file (a FIFO would block a read forever).
+    With `bundles` (posts/), a folder below `root` holding an index.md is one post: only that file is yielded.
     """
     if not root.is_dir():
         return
     prefix = len(str(root)) + 1
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        index = next((name for name in INDEXES if name in files), None) if bundles and len(folder) >= prefix else None
+        if index is not None:  # the rest of the folder is the bundle's files (see bundles.py)
+            dirs[:] = []
+            path = os.path.join(folder, index)
+            yield path, path[prefix:].replace(os.sep, "/")
+            continue
         for name in sorted(files):
             if not _is_ignored(name):
                 path = os.path.join(folder, name)
