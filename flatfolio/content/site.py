@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from .. import bibliography
 from ..cache import hash_parts
 from ..config import SiteConfig
 from ..problems import Problem
@@ -33,6 +34,7 @@ class Site:
     expires: datetime | None = None  # when a scheduled post goes live
     routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
     file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
+    bibliographies: dict = field(default_factory=dict)  # "files/x.bib" -> bibliography.Bibliography
 
     @property
     def errors(self) -> list[Problem]:
@@ -115,11 +117,13 @@ def build_site(
     now: datetime,
     files: dict[str, Path] | None = None,
     theme: frozenset[str] = frozenset(),
+    site_root: Path | None = None,
 ) -> Site:
     """Validate everything and assemble a Site; problems are collected, never raised.
 
     `files`: the files of files/ by the path they are served at; `theme`: the theme's own
-    static files ("static/style.css"), which no file of files/ may replace.
+    static files ("static/style.css"), which no file of files/ may replace; `site_root`:
+    where the .bib files pages name (`bibliography:`) are read from.
     """
     problems = list(config_problems)
     if config is None:
@@ -159,16 +163,19 @@ def build_site(
     ]
     routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme)
     problems += clashes
+    bibliographies, found = bibliography.load(shown_pages.values(), site_root, config.author) if site_root else ({}, [])
+    problems += found
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     stamps = {}
     for path, file in files.items():
         with suppress(OSError):  # gone since the walk: its route answers 404
             stat = file.stat()
             stamps[ROOT_FILES + path] = f"{stat.st_size} {stat.st_mtime_ns}"
+    stamps.update({path: f"bib {bib.digest}" for path, bib in bibliographies.items()})  # pages record their use
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
-        routes=routes, file_stamps=stamps,
+        routes=routes, file_stamps=stamps, bibliographies=bibliographies,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import current_app, request
 
+from .. import bibliography
 from ..cache import CACHE_FOLDER, RenderCache, TemplateCache
 from ..config import load_config
 from ..render import render_markdown
@@ -171,10 +172,13 @@ class ContentState:
         # The key holds the file objects themselves: FlatPages keeps the same object while a
         # file is unchanged, and holding them stops a recycled id() from looking unchanged.
         key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(files.items()))
+        key += (bibliography.stamps(self.site_root, page_files),)  # a .bib file is no FlatPages file
         site = self._site
         if site is None or key != self._key or (site.expires and now >= site.expires):
             theme = theme_files(current_app.static_folder)
-            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files, theme)
+            site = build_site(
+                config, config_problems, post_files, page_files, show_drafts, now, files, theme, self.site_root
+            )
             self._site, self._key = site, key
             # A file that says `draft: true` is hidden whatever else is wrong with it.
             hidden = () if show_drafts else (*post_files, *page_files)
