@@ -28,8 +28,7 @@ VENUES = {
     "report": ("institution",), "phdthesis": ("school", "institution"), "mastersthesis": ("school", "institution"),
     "thesis": ("school", "institution"), "book": ("publisher",), "proceedings": ("publisher", "organization"),
 }  # fmt: skip
-ANY_VENUE = ("journal", "journaltitle", "booktitle", "publisher", "institution", "school", "organization",
-             "howpublished")  # fmt: skip
+ANY_VENUE = ("journal", "booktitle", "publisher", "institution", "school", "organization", "howpublished")
 LINKS = {"url": "URL", "pdf": "PDF", "code": "Code", "slides": "Slides"}  # plus doi and eprint, and extras
 NOT_LINKS = {"biburl", "bibsource", "adsurl", "adsnote", "file", "timestamp", "urldate", "crossref"}  # bookkeeping
 SITE_ONLY = {"kind", "pdf", "code", "slides", "file"}  # for this site; left out of the copyable BibTeX
@@ -72,20 +71,10 @@ class Bibliography:
     problems: list[Problem]
 
 
-# --- entries -------------------------------------------------------------------------
-
-
 def _plain_url(latex: str) -> str:
     """A URL as written in BibTeX: `\\_`, `\\%`, `\\&`, `\\#` unescaped, `\\url{}` and spaces dropped."""
     value = re.sub(r"^\\url\{(.*)\}$", r"\1", latex.strip(), flags=re.S)
     return re.sub(r"\\([_%&#$~])", r"\1", value).strip()
-
-
-def _link(value: str) -> str:
-    """An http(s) URL or a path on this site; ValueError otherwise."""
-    if http_url_parts(value) or (value.startswith("/") and not value.startswith("//") and " " not in value):
-        return value
-    raise ValueError(f"expected an http(s) URL or a /path on this site, got {value!r}")
 
 
 def _extras(entry) -> list[str]:
@@ -112,15 +101,12 @@ def _links(entry) -> tuple[dict[str, str], str, list[tuple[int, str]]]:
     if eprint and (archive == "arxiv" or _ARXIV_ID.match(eprint)):
         links["arXiv"] = "https://arxiv.org/abs/" + quote(eprint, safe="/.")
     for name in [*LINKS, *_extras(entry)]:
-        value, label = values.get(name, ""), LINKS.get(name, name.capitalize())
-        if value:
-            try:
-                url = _link(value)
-            except ValueError as error:
-                problems.append((entry.lines.get(name, entry.line), f"{entry.key}: {name}: {error}"))
-                continue
-            if url not in links.values():
-                links.setdefault(label, url)
+        url, label = values.get(name, ""), LINKS.get(name, name.capitalize())
+        if url and not (http_url_parts(url) or (url.startswith("/") and not url.startswith("//") and " " not in url)):
+            message = f"{entry.key}: {name}: expected an http(s) URL or a /path on this site, got {url!r}"
+            problems.append((entry.lines.get(name, entry.line), message))
+        elif url and url not in links.values():
+            links.setdefault(label, url)
     order = ["URL", "DOI", "arXiv", "PDF", "Code", "Slides"]
     return {**{label: links[label] for label in order if label in links}, **links}, doi, problems
 
@@ -138,11 +124,8 @@ def _venue(entry) -> str:
 
 def _year(entry) -> int | None:
     """The year (or a biblatex date's year); None for "to appear" and the like."""
-    for name in ("year", "date"):
-        found = re.search(r"\b(\d{4})\b", entry.fields.get(name, ""))
-        if found:
-            return int(found.group(1))
-    return None
+    found = re.search(r"\b(\d{4})\b", entry.fields.get("year") or entry.fields.get("date", ""))
+    return int(found.group(1)) if found else None
 
 
 def from_entry(entry, owner, source: str) -> tuple[Publication | None, list[tuple[int, str]]]:
@@ -162,9 +145,6 @@ def from_entry(entry, owner, source: str) -> tuple[Publication | None, list[tupl
         links=links, doi=doi, bibtex=bibtex_source(entry, {*SITE_ONLY, *_extras(entry), "crossref"}), source=source,
     )  # fmt: skip
     return publication, problems
-
-
-# --- files ---------------------------------------------------------------------------
 
 
 def _where(value) -> str:
@@ -224,40 +204,40 @@ def load(pages, site_root: Path, author: str) -> tuple[dict[str, Bibliography], 
         except ValueError as error:
             problems.append(Problem(page.source, FIELD, str(error), page.file.line_of(FIELD)))
             continue
-        if path in found:
-            continue
         try:
-            found[path] = read(site_root, path, author)
+            if path not in found:
+                found[path] = read(site_root, path, author)
+                problems += found[path].problems
         except OSError as error:
             message = f"{path}: cannot be read: {error.strerror or error}"
             problems.append(Problem(page.source, FIELD, message, page.file.line_of(FIELD)))
-            continue
-        problems += found[path].problems
     return found, problems
 
 
 def stamps(site_root: Path, page_files) -> tuple:
     """(path, inode, size, mtime) of each .bib file a page names: the dev server rebuilds when one changes."""
     named = sorted({f.front_matter[FIELD] for f in page_files if isinstance(f.front_matter.get(FIELD), str)})
-    result = []
-    for path in named:
-        try:
-            info = (site_root / path).stat()
-            result.append((path, info.st_ino, info.st_size, info.st_mtime_ns))
-        except (OSError, ValueError):
-            result.append((path, None))
-    return tuple(result)
+    return tuple((path, _stamp(site_root / path)) for path in named)
 
 
-# --- what pages show -----------------------------------------------------------------
+def _stamp(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except (OSError, ValueError):  # missing (reported), or a NUL in the name
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def _from_list(items: list[dict], source: str) -> list[Publication]:
     """Publications from a page's `publications:` list (validated in content/fields.py)."""
     return [
         Publication(
-            key=slugify(item["title"]), title=item["title"], venue=item.get("venue") or "", year=item.get("year"),
-            kind=item.get("kind") or "", source=source,
+            key=slugify(item["title"]),
+            title=item["title"],
+            venue=item.get("venue") or "",
+            year=item.get("year"),
+            kind=item.get("kind") or "",
+            source=source,
             links={kind.capitalize(): url for kind, url in (item["links"] or {}).items() if url},
         )  # fmt: skip
         for item in items

@@ -187,10 +187,12 @@ class Name:
         """Whether both name one person: same last name, same first given name or its initial ("A." is "Aman")."""
         if other is None or not self.first or not other.first or _fold(self.last) != _fold(other.last):
             return False
-        mine, theirs = _fold(self.first[0]).split("-")[0], _fold(other.first[0]).split("-")[0]
+        mine, theirs = (name.first[0].split("-")[0].rstrip(".") for name in (self, other))
         if not mine or not theirs:
             return False
-        return mine == theirs or (min(len(mine), len(theirs)) == 1 and mine[0] == theirs[0])
+        if min(len(mine), len(theirs)) == 1:  # an initial
+            return _fold(mine[0]) == _fold(theirs[0])
+        return _fold(mine) == _fold(theirs)
 
 
 def names(latex: str) -> tuple[list[Name], bool]:

@@ -156,7 +156,7 @@ def test_comments_and_preambles_are_skipped():
 
 def test_crossref_fills_missing_fields_and_the_container_is_no_publication(write, make_app):
     write_site(write, "@inproceedings{child, author = {Ada Tester}, title = {Child}, crossref = {conf14}}\n"
-                      "@proceedings{conf14, title = {Proceedings of Conf}, year = {2014}, publisher = {ACM}}\n")  # fmt: skip
+                      "@proceedings{conf14, title = {Proceedings of Conf}, year = {2014}}\n")  # fmt: skip
     app = make_app()
     with app.test_request_context():
         found = bibliography.publications(current_site())
@@ -183,7 +183,8 @@ def test_crossref_fills_missing_fields_and_the_container_is_no_publication(write
         ("@article{k, author = {X}}\n", "files/publications.bib:1: bibliography: k: no title"),
         ("@article{k, title={A}, title={B}}\n", "files/publications.bib:1: bibliography: k: field given twice: title"),
         ("@article{k, title={A}, crossref={gone}}\n", "files/publications.bib:1: bibliography: k: crossref 'gone'"),
-        ("@article{k,\n title={A},\n doi={not a doi}}\n", "files/publications.bib:3: bibliography: k: doi: expected a DOI"),
+        ("@article{k,\n title={A},\n doi={not a doi}}\n",
+         "files/publications.bib:3: bibliography: k: doi: expected a DOI"),
         ("@article{k,\n title={A},\n code={github.com/x}}\n",
          "files/publications.bib:3: bibliography: k: code: expected an http(s) URL or a /path"),
         ("@article{, title={A}}\n", "files/publications.bib:1: bibliography: @article entry without a key"),
@@ -216,7 +217,8 @@ def test_unreadable_files_are_problems_not_hangs(write, make_app, site_root):
     assert problems_of(make_app) == ["pages/refs.bib:3: bibliography: not UTF-8 text (byte 37)"]
     (site_root / "pages/refs.bib").unlink()
     os.mkfifo(site_root / "pages/refs.bib")  # reading it would block forever
-    assert problems_of(make_app) == ["pages/publications.md:3: bibliography: pages/refs.bib: cannot be read: not a regular file"]
+    message = "pages/publications.md:3: bibliography: pages/refs.bib: cannot be read: not a regular file"
+    assert problems_of(make_app) == [message]
 
 
 @settings(max_examples=150, deadline=None)
@@ -343,7 +345,7 @@ def test_each_entry_has_its_bibtex_in_a_details_block(write, client):
     details = page.get_element_by_id("tester2014grid").xpath(".//details[@class='bibtex']")[0]
     assert details.xpath("string(summary)") == "BibTeX of A GPU Event Processor: Faster & Smaller, 2–3 Times"
     code = details.xpath("string(pre/code)")
-    assert code.startswith("@inproceedings{tester2014grid,\n  author = {Tester, Ada and M{\\\"u}ller")
+    assert code.startswith('@inproceedings{tester2014grid,\n  author = {Tester, Ada and M{\\"u}ller')
     assert "booktitle = {Proceedings of the 8th ACM International Conference on Distributed" in code
     assert "doi = {10.1145/2611286.2611327}" in code and "biburl" in code  # as exported
     for site_only in ("code =", "poster =", "url = {}"):  # this site's link fields and empty ones
