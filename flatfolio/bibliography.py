@@ -172,7 +172,7 @@ def read(site_root: Path, path: str, author: str) -> Bibliography:
     if memo is not None and memo.get(path, (None,))[0] == digest:
         return memo[path][1]
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return Bibliography(path, digest, [], [Problem(path, FIELD, f"not UTF-8 text (byte {error.start})", line)])

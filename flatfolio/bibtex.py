@@ -81,8 +81,9 @@ def _failed(block) -> tuple[int, str]:
 def _entry(block, macros: dict[str, str], problems: list) -> BibEntry | None:
     """A BibEntry from a parsed block, or None after recording why it is unusable."""
     line = (block.start_line or 0) + 1
-    if not block.key:
-        problems.append((line, f"@{block.entry_type} entry without a key"))
+    if not block.key or re.search(r"\s", block.key):  # the key is the entry's anchor id on the page
+        problems.append((line, f"@{block.entry_type} entry without a key" if not block.key else
+                         f"{block.key}: a key cannot hold spaces"))  # fmt: skip
         return None
     entry = BibEntry(block.key, block.entry_type.lower(), line)
     for item in block.fields:

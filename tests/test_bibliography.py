@@ -188,6 +188,7 @@ def test_crossref_fills_missing_fields_and_the_container_is_no_publication(write
         ("@article{k,\n title={A},\n code={github.com/x}}\n",
          "files/publications.bib:3: bibliography: k: code: expected an http(s) URL or a /path"),
         ("@article{, title={A}}\n", "files/publications.bib:1: bibliography: @article entry without a key"),
+        ("\r\n@article{two words, title={A}}\r\n", "files/publications.bib:2: bibliography: two words: a key cannot"),
     ],
 )  # fmt: skip
 def test_bad_entries_are_problems_at_their_line_naming_the_key(write, make_app, bib, expected):
@@ -480,3 +481,13 @@ def test_the_shipped_site_lists_the_profile_publications():
     assert set(page.xpath("//strong[@class='me']/text()")) == {"Aman Mangal"}
     assert page.xpath("//li[@class='publication']//ul[@class='links']") == []  # every link is still empty
     assert not re.search(r"doi|journal|booktitle", (PROJECT_ROOT / "files/publications.bib").read_text())
+
+
+def test_the_debug_server_lists_bib_problems_like_any_content_error(write, make_app, site_root):
+    write_site(write, BIB + "\n@misc{broken,\n  title = {x\n")
+    client = make_app(DEBUG=True).test_client()
+    response = client.get("/publications/")
+    assert response.status_code == 500
+    assert "files/publications.bib:49: bibliography: broken: malformed entry" in response.get_data(as_text=True)
+    (site_root / "files/publications.bib").write_text(BIB)  # fixed: the page is back, as the watcher sees it
+    assert client.get("/publications/").status_code == 200
