@@ -245,9 +245,11 @@ def _from_list(items: list[dict], source: str) -> list[Publication]:
 
 
 def _bibliography_of(site, page) -> Bibliography | None:
+    if FIELD not in page.meta:  # most pages: no exception raised for them
+        return None
     try:
-        return site.bibliographies.get(_where(page.meta.get(FIELD)))
-    except ValueError:  # no bibliography, or a bad path (reported)
+        return site.bibliographies.get(_where(page.meta[FIELD]))
+    except ValueError:  # a bad path (reported)
         return None
 
 
