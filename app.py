@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, jsonld, livereload, pagecache, security, social, views
+from flatfolio import bibliography, commands, jsonld, livereload, pagecache, security, social, views
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -28,4 +28,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     commands.init_app(app)
     livereload.init_app(app)
     social.init_app(app)
+    bibliography.init_app(app)
     return app

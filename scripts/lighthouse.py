@@ -1,6 +1,6 @@
-"""Lighthouse scores of the shipped site: home, blog index and the newest post, on mobile and desktop.
+"""Lighthouse scores of the shipped site: home, blog index, the newest post and publications, on mobile and desktop.
 
-Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post] [--forms mobile,desktop]
+Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post,publications] [--forms mobile,desktop]
 
 Freezes the repo's content, serves it on 127.0.0.1, runs npm `lighthouse` (installed by
 `npm ci`) on Debian's Chromium and prints the four category scores of each run. The full
@@ -25,6 +25,7 @@ CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 FORM_FACTORS = {"mobile": [], "desktop": ["--preset=desktop"]}
 LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
 RUN_TIMEOUT = 300  # seconds; a run normally takes 15 to 25
+PAGES = ("home", "blog", "post", "publications")
 
 
 def run_lighthouse(url: str, form: str, chromium: str, report_base: Path) -> dict:
@@ -67,12 +68,12 @@ def print_table(rows: list[list[str]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("test-artifacts/lighthouse"), help="folder for the reports")
-    parser.add_argument("--pages", default="home,blog,post", help="which of home, blog, post (default: all)")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"which of {', '.join(PAGES)} (default: all)")
     parser.add_argument("--forms", default=",".join(FORM_FACTORS), help="which of mobile, desktop (default: both)")
     args = parser.parse_args()
     chosen_pages, forms = args.pages.split(","), args.forms.split(",")
-    if not set(chosen_pages) <= {"home", "blog", "post"} or not set(forms) <= set(FORM_FACTORS):
-        parser.error("--pages takes home, blog, post; --forms takes mobile, desktop")
+    if not set(chosen_pages) <= set(PAGES) or not set(forms) <= set(FORM_FACTORS):
+        parser.error(f"--pages takes {', '.join(PAGES)}; --forms takes mobile, desktop")
     chromium = shutil.which("chromium")
     if chromium is None or not LIGHTHOUSE.is_file():
         print("needs chromium (apt-get install chromium) and node_modules (npm ci)", file=sys.stderr)
@@ -83,6 +84,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, built_and_served(Path(folder)) as (build, site):
         posts = post_urls(build, site)
         pages = {"home": site, "blog": site + "blog/", **({"post": posts[0]} if posts else {})}
+        pages["publications"] = site + "publications/"
         for name, url in pages.items():
             if name not in chosen_pages:
                 continue

@@ -33,6 +33,7 @@ RECORD_VERSION = 2  # 2: kept in the cache store
 OUTPUT_LIBRARIES = (
     "flask", "werkzeug", "jinja2", "markupsafe", "frozen-flask", "flask-flatpages", "feedgen", "lxml",
     "markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "pillow",
+    "bibtexparser", "pylatexenc",  # publications pages
 )  # fmt: skip
 # The app settings that change what pages say (others, like RUN_FROM_CLI, do not).
 OUTPUT_SETTINGS = ("SITE_ROOT", "SHOW_DRAFTS", "BASE_URL", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME", "SERVER_NAME")

@@ -27,6 +27,7 @@ POST_KEYS = {
 }
 PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"} | URL_KEYS
 PAGE_KEYS |= IMAGE_KEYS
+PAGE_KEYS |= {"bibliography"}  # a .bib file's path, read and checked by bibliography.py
 LINK_KINDS = ("code", "report", "paper", "slides", "docs", "video")
 # First URL segments owned by the site itself: a page there would shadow a route.
 RESERVED_PAGE_ROOTS = {
@@ -132,7 +133,17 @@ def _optional_text(value) -> str:
 _PROJECT = _records(
     {"title": _text, "context": _optional_text, "summary": _optional_text, "tags": _tags, "links": _link_table}
 )
-_PUBLICATION = _records({"title": _text, "kind": _optional_text, "venue": _optional_text, "links": _link_table})
+
+
+def _year(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
+        raise ValueError(f"expected a year like 2014, got {value!r}")
+    return value
+
+
+_PUBLICATION = _records(
+    {"title": _text, "kind": _optional_text, "venue": _optional_text, "year": _year, "links": _link_table}
+)
 
 
 def _url(value) -> str:

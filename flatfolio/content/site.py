@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from .. import bibliography
 from ..bundles import bundle_routes
 from ..cache import hash_parts
 from ..cards import card_routes
@@ -37,6 +38,7 @@ class Site:
     routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
     file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
     social: dict[str, SocialImage] = field(default_factory=dict)  # source ("" for site.toml's) -> og:image
+    bibliographies: dict = field(default_factory=dict)  # "files/x.bib" -> bibliography.Bibliography
 
     @property
     def errors(self) -> list[Problem]:
@@ -121,12 +123,14 @@ def build_site(
     theme: frozenset[str] = frozenset(),
     bundles: dict[str, dict[str, Path]] | None = None,
     static_folder: str | None = None,
+    site_root: Path | None = None,
 ) -> Site:
     """Validate everything and assemble a Site; problems are collected, never raised.
 
     `files`: the files of files/ by the path they are served at; `theme`: the theme's own
     static files ("static/style.css"), which no file of files/ may replace; `bundles`: each
-    page bundle's files (bundles.bundle_files); `static_folder`: where social images in /static/ are.
+    page bundle's files (bundles.bundle_files); `static_folder`: where social images in /static/ are;
+    `site_root`: where the .bib files pages name (`bibliography:`) are read from.
     """
     problems = list(config_problems)
     if config is None:
@@ -171,6 +175,8 @@ def build_site(
     card_paths = {route.owner: path for path, route in cards if routes.get(path) is route}
     social, found = social_images(entries, config, routes, static_folder, card_paths)
     problems += found
+    bibliographies, found = bibliography.load(shown_pages.values(), site_root, config.author) if site_root else ({}, [])
+    problems += found
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     stamps = {}
     for route in routes.values():
@@ -178,10 +184,11 @@ def build_site(
             with suppress(OSError):  # gone since the walk: its route answers 404
                 stat = route.target.stat()
                 stamps[route.owner] = f"{stat.st_size} {stat.st_mtime_ns}"
+    stamps.update({path: f"bib {bib.digest}" for path, bib in bibliographies.items()})  # pages record their use
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
-        routes=routes, file_stamps=stamps, social=social,
+        routes=routes, file_stamps=stamps, social=social, bibliographies=bibliographies,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import current_app, request
 
+from .. import bibliography
 from ..bundles import bundle_files
 from ..cache import CACHE_FOLDER, RenderCache, TemplateCache
 from ..config import load_config
@@ -175,11 +176,12 @@ class ContentState:
         # Served files by path and stamp: an edited file (same path) is a new snapshot, so no page cache keeps it.
         served = [*files.values(), *(path for found in bundles.values() for path in found.values())]
         key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(map(_stamp, served)))
+        key += (bibliography.stamps(self.site_root, page_files),)  # a .bib file is no FlatPages file
         site = self._site
         if site is None or key != self._key or (site.expires and now >= site.expires):
             theme = theme_files(current_app.static_folder)
             site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files, theme, bundles,
-                              current_app.static_folder)  # fmt: skip
+                              current_app.static_folder, self.site_root)  # fmt: skip
             self._site, self._key = site, key
             # A file that says `draft: true` is hidden whatever else is wrong with it.
             hidden = () if show_drafts else (*post_files, *page_files)

@@ -13,6 +13,7 @@ PAGES = {
     "home": "",
     "experience": "experience/",
     "projects": "projects/",
+    "publications": "publications/",
     "blog": "blog/",
     "post": None,
     "tag": None,
