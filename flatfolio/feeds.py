@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from .content.model import Post, Tag
+from .content.series import part_note
 from .content.site import Site
 
 if TYPE_CHECKING:
@@ -56,6 +57,18 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
     return _SET_ASIDE.sub(lambda match: set_aside[int(match.group(1))], inner)
 
 
+def entry_html(site: Site, post: Post, permalink: str, url_of, base_path: str, cache=None) -> str:
+    """A post's HTML for feeds: absolute links, after a "Part n of m" line when it is part of a series.
+
+    Readers show an entry's content, while few show its categories: the series line is
+    what a reader of one part sees of the others.
+    """
+    link_args = (post.html, permalink, site.config.base_url, base_path)
+    content = cache.memo(absolute_links, *link_args) if cache else absolute_links(*link_args)
+    series = site.series_of(post)
+    return part_note(series, post, url_of(series)) + content if series else content
+
+
 def build_feed(
     site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str, cache=None,
     tag: Tag | None = None,
@@ -97,8 +110,7 @@ def build_feed(
         entry.author({"name": config.author})
         if post.summary:
             entry.summary(post.summary)
-        link_args = (post.html, permalink, config.base_url, base_path)
-        content = cache.memo(absolute_links, *link_args) if cache else absolute_links(*link_args)
+        content = entry_html(site, post, permalink, url_of, base_path, cache)
         if content.strip():
             entry.content(content, type="html")
         for category in [tag] if tag is not None else post.tags:

@@ -22,6 +22,7 @@ SITE_FILES = {
     "index.html": "the home page", "blog/index.html": "the blog index", "tags/index.html": "the tag index",
     "feed.xml": "the Atom feed", "rss.xml": "the RSS feed", "sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
+    "feed.json": "the JSON feed",
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
@@ -143,9 +144,9 @@ def theme_files(static_folder: str | None) -> frozenset[str]:
 class Route:
     """What answers at a path: an entry, a redirect, a file of files/ or an extra feed; `owner` put it there."""
 
-    kind: str  # "entry", "redirect", "file" or "feed"
+    kind: str  # "entry", "redirect", "file", "feed" or "series"
     owner: str  # the source file (or site.toml) that asked for this path
-    target: object  # the Entry; the redirect's target path or URL; the file's Path; "atom" or "rss"
+    target: object  # the Entry; the redirect's target path or URL; the file's Path; "atom" or "rss"; the Series
     field: str = "url"  # where the owner asked for it, for problems
     line: int | None = None
 
@@ -170,12 +171,13 @@ def root_files(site_root: Path) -> dict[str, Path]:
 
 
 def assign_routes(
-    entries, redirects: dict, feeds: dict, files: dict[str, Path], theme: frozenset[str] = frozenset()
+    entries, redirects: dict, feeds: dict, files: dict[str, Path], theme: frozenset[str] = frozenset(), series=()
 ) -> tuple[dict[str, Route], list]:
     """Every path the content asks for, by path; a second claim to one output file is a problem naming both.
 
     Claims are made in a fixed order (entries, their aliases, site.toml redirects, extra
-    feeds, files), so the first owner keeps the path and the later one is reported.
+    feeds, files, then the series pages: `series` as (path, Route) pairs), so the first
+    owner keeps the path and the later one is reported.
     """
     routes: dict[str, Route] = {}
     by_file: dict[str, Route] = {}
@@ -209,4 +211,6 @@ def assign_routes(
             problems.append(Problem(shown, "file", message))
             continue
         claim(path, Route("file", f"{ROOT_FILES}{path}", file, "file"))
+    for path, route in series:  # last: a new series never takes a URL that already answers
+        claim(path, route)
     return routes, problems

@@ -21,6 +21,8 @@ POST_KEYS = {
     "external_url",
     "outlet",
     "sample",
+    "series",
+    "series_order",
     *URL_KEYS,
 }
 PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"} | URL_KEYS
@@ -36,6 +38,7 @@ RESERVED_PAGE_ROOTS = {
     "robots.txt",
     "404.html",
     "code.css",
+    "feed.json",
 }
 
 
@@ -79,6 +82,20 @@ def _tags(value) -> tuple[Tag, ...]:
             raise ValueError(f"tag {item!r} has no letters or digits to make a URL from")
         tags.setdefault(slugify(item), Tag(slugify(item), item.strip()))
     return tuple(tags.values())
+
+
+def _series(value) -> str:
+    """A series name: text with letters or digits, which its page's URL is made from."""
+    name = _text(value)
+    if not slugify(name):
+        raise ValueError(f"series {name!r} has no letters or digits to make a URL from")
+    return name
+
+
+def _integer(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"expected a whole number like 2, got {value!r}")
+    return value
 
 
 def _slug(value) -> str:
@@ -197,6 +214,9 @@ def build_post(
     check.field("outlet", _text)
     check.field("sample", _flag)
     external_url = check.field("external_url", _url)
+    series, series_order = check.field("series", _series), check.field("series_order", _integer)
+    if series_order is not None and "series" not in file.front_matter:
+        check.problems.append(Problem(file.source, "series_order", "needs a 'series:'", file.line_of("series_order")))
     own_url, aliases = _own_url(check)
     slug = check.field("slug", _slug) or file_slug(file.source)
     if not slug:
@@ -213,6 +233,7 @@ def build_post(
     post = Post(
         file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, url=url, aliases=aliases,
         slug=slug, date=published, tags=tags, external_url=external_url, scheduled=published > now,
+        series=series, series_order=series_order,
     )  # fmt: skip
     return post, check.problems
 

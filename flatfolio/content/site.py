@@ -12,9 +12,11 @@ from flask import current_app
 from ..cache import hash_parts
 from ..config import SiteConfig
 from ..problems import Problem
+from ..text import slugify
 from ..urls import ROOT_FILES, Route, assign_routes
 from .fields import URL_KEYS, build_page, build_post
 from .model import Entry, Page, Post, Tag
+from .series import Series, group_series, series_routes
 
 RELATED_POSTS = 3
 RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic
@@ -33,6 +35,7 @@ class Site:
     expires: datetime | None = None  # when a scheduled post goes live
     routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
     file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
+    series: dict[str, Series] = field(default_factory=dict)  # slug -> series of shown posts
 
     @property
     def errors(self) -> list[Problem]:
@@ -62,6 +65,10 @@ class Site:
                     shared[other.slug] = shared.get(other.slug, 0) + 1
         ranked = sorted(shared, key=lambda slug: (-shared[slug], self._position[slug]))
         return [self.posts[self._position[slug]] for slug in ranked[:RELATED_POSTS]]
+
+    def series_of(self, post: Post) -> Series | None:
+        """The series `post` is a part of, if any."""
+        return self.series.get(slugify(post.series)) if post.series else None
 
     @cached_property
     def entries(self) -> dict[str, Entry]:
@@ -157,8 +164,10 @@ def build_site(
         for entry in (*shown_pages.values(), *sorted(shown, key=lambda p: p.source))
         if entry.source not in reported
     ]
-    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme)
-    problems += clashes
+    series, series_problems = group_series(shown)
+    claims = series_routes(series)
+    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme, claims)
+    problems += series_problems + clashes
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     stamps = {}
     for path, file in files.items():
@@ -168,7 +177,7 @@ def build_site(
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
-        routes=routes, file_stamps=stamps,
+        routes=routes, file_stamps=stamps, series=series,
     )  # fmt: skip
 
 
