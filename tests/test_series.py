@@ -111,11 +111,19 @@ def test_a_shared_series_order_is_a_warning_at_its_line(make_app, write):
         ("series: S\nseries_order: true\n", "posts/2020-01-01-x.md:5: series_order: expected a whole number"),
         ("series: S\nseries_order: 1.5\n", "posts/2020-01-01-x.md:5: series_order: expected a whole number"),
         ("series_order: 1\n", "posts/2020-01-01-x.md:4: series_order: needs a 'series:'"),
+        ("series: [A, B]\n", "posts/2020-01-01-x.md:4: series: a post is part of one series, got ['A', 'B']"),
+        ("series: []\n", "posts/2020-01-01-x.md:4: series: expected text, got []"),
     ],
 )
 def test_invalid_series_values_are_problems_at_their_line(make_app, write, extra, expected):
     write({"posts/2020-01-01-x.md": post_text("X", "2020-01-01", extra)})
     assert any(problem.startswith(expected) for problem in problems_of(make_app)), problems_of(make_app)
+
+
+def test_a_list_of_one_name_as_hugo_writes_it_is_that_series(make_app, write):
+    write({"posts/2020-01-01-x.md": post_text("X", "2020-01-01", "series: [Building a cache]\n")})
+    client = make_app().test_client()
+    assert "Part 1 of 3" in html(client, "/blog/x/").xpath("string(//nav[@class='series-nav']/p)")
 
 
 def test_two_names_with_one_slug_are_a_problem_naming_both(make_app, write):

@@ -85,8 +85,14 @@ def _tags(value) -> tuple[Tag, ...]:
 
 
 def _series(value) -> str:
-    """A series name: text with letters or digits, which its page's URL is made from."""
-    name = _text(value)
+    """A series name: text with letters or digits, which its page's URL is made from.
+
+    A list of one name is taken too: Hugo writes its `series` taxonomy that way (and
+    `import` keeps it), while a post in two series would have two "Part n of m".
+    """
+    if isinstance(value, list) and len(value) > 1:
+        raise ValueError(f"a post is part of one series, got {value!r}")
+    name = _text(value[0] if isinstance(value, list) and value else value)
     if not slugify(name):
         raise ValueError(f"series {name!r} has no letters or digits to make a URL from")
     return name
