@@ -2,12 +2,12 @@
 
 import json
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import lxml.html
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flatfolio.check import check_site
@@ -54,7 +54,9 @@ def make_posts(specs) -> list:
     return posts
 
 
-@settings(derandomize=True, database=None, max_examples=150)
+# Derandomized and with a generous deadline: 2 shared cores make single examples slow now and then.
+@settings(derandomize=True, database=None, max_examples=150, deadline=timedelta(seconds=10),
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
 @given(part_specs, st.randoms(use_true_random=False))
 def test_parts_are_numbered_in_the_documented_order_whatever_order_the_files_come_in(specs, rng):
     posts = make_posts(specs)
@@ -269,6 +271,14 @@ def test_check_resolves_links_to_series_pages(make_app, write):
     with app.app_context():
         report = check_site(app, current_site())
     assert not [line for line in map(str, report.problems) if "series" in line], report.problems
+
+
+def test_check_reports_a_link_to_a_series_that_does_not_exist(make_app, write):
+    write({"pages/about.md": "---\ntitle: About me\n---\nRead [the series](/series/no-such-thing/).\n"})
+    app = make_app(SHOW_DRAFTS=True)
+    with app.app_context():
+        report = check_site(app, current_site())
+    assert any("/series/no-such-thing/" in str(p) and "no series at this URL" in str(p) for p in report.problems)
 
 
 def test_order_of_equal_dates_is_by_path_not_by_reading_order():

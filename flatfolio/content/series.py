@@ -48,9 +48,8 @@ def group_series(posts: list[Post]) -> tuple[dict[str, Series], list[Problem]]:
     """The series of the shown `posts` by slug (sorted), and the problems of names or orders that clash."""
     found: dict[str, Series] = {}
     problems = []
-    for post in sorted(posts, key=lambda post: (post.date, post.source)):  # the oldest part's spelling wins
-        if post.series is None:
-            continue
+    parts = [post for post in posts if post.series is not None]  # a site without series sorts nothing
+    for post in sorted(parts, key=lambda post: (post.date, post.source)):  # the oldest part's spelling wins
         series = found.setdefault(slugify(post.series), Series(slugify(post.series), post.series))
         if post.series != series.name:
             first = series.parts[0].source
