@@ -1,14 +1,15 @@
-"""Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates."""
+"""Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates; each entry's HTML."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from .content.model import Post, Tag
-from .content.series import part_note
+from .content.series import Series
 from .content.site import Site
 
 if TYPE_CHECKING:
@@ -55,6 +56,17 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
     wrapper.rewrite_links(resolve, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in wrapper)
     return _SET_ASIDE.sub(lambda match: set_aside[int(match.group(1))], inner)
+
+
+def part_note(series: Series, post: Post, series_url: str) -> str:
+    """The line a part's feed entry starts with: "Part 2 of 3 in the series <a>Name</a>.".
+
+    Feeds hold published posts only, even on a dev server showing drafts: so do their numbers.
+    """
+    parts = [part for part in series.parts if not part.hidden]
+    number = next(index for index, part in enumerate(parts, 1) if part is post)
+    where = f'<a href="{escape(series_url)}">{escape(series.name)}</a>'
+    return f"<p>Part {number} of {len(parts)} in the series {where}.</p>\n"
 
 
 def entry_html(site: Site, post: Post, permalink: str, url_of, base_path: str, cache=None) -> str:

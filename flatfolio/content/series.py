@@ -1,7 +1,6 @@
 """Series: posts grouped by their `series:` name, put in order, each with its part number and page."""
 
 from dataclasses import dataclass, field
-from html import escape
 
 from ..problems import Problem
 from ..text import slugify
@@ -87,13 +86,3 @@ def series_routes(series: dict[str, Series]) -> list[tuple[str, Route]]:
         claims.insert(0, (SERIES_ROOT, Route("series", claims[0][1].owner, None, "series", claims[0][1].line)))
     return claims
 
-
-def part_note(series: Series, post: Post, series_url: str) -> str:
-    """The HTML line a feed entry starts with: "Part 2 of 3 in the series <a>Name</a>.".
-
-    Feeds hold published posts only, even on a dev server showing drafts: so do their numbers.
-    """
-    parts = [part for part in series.parts if not part.hidden]
-    number = next(index for index, part in enumerate(parts, 1) if part is post)
-    where = f'<a href="{escape(series_url)}">{escape(series.name)}</a>'
-    return f"<p>Part {number} of {len(parts)} in the series {where}.</p>\n"
