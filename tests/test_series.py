@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import create_app
+from flatfolio.build.freeze import freeze_site
 from flatfolio.check import check_site
 from flatfolio.content.fields import build_post
 from flatfolio.content.series import group_series, part_order
@@ -170,12 +172,16 @@ def test_content_under_series_that_no_series_claims_still_answers(make_app, writ
     assert client.get("/series/").status_code == 200  # the index of the fixture's series
 
 
-def test_a_site_without_series_has_no_series_pages(make_app, write, tmp_path):
+def test_a_site_without_series_has_no_series_pages(make_app, site_root, tmp_path):
     for name in ("posts/2024-01-10-first-post.md", "posts/2024-02-20-second-post.md", "posts/2999-01-01-future.md"):
-        write({name: None})
+        post = site_root / name  # the draft left in the series is hidden: no published series remains
+        post.write_text(post.read_text().replace("series: Building a cache\n", ""))
     client = make_app().test_client()
     assert client.get("/series/").status_code == 404
     assert client.get("/series/building-a-cache/").status_code == 404
+    out = tmp_path / "out"
+    freeze_site(make_app(), out)  # no series endpoint is missing a URL generator
+    assert not (out / "series").exists() and (out / "feed.json").is_file()
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -222,9 +228,6 @@ def test_the_sitemap_lists_the_series_pages(frozen):
 
 
 def test_series_pages_follow_a_sub_path(site_root, tmp_path):
-    from app import create_app
-    from flatfolio.build.freeze import freeze_site
-
     out = tmp_path / "sub"
     freeze_site(create_app({"SITE_ROOT": str(site_root)}), out, "https://user.github.io/site/")
     post = lxml.html.parse(str(out / "blog/first-post/index.html")).getroot()
