@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import bibliography, commands, jsonld, livereload, pagecache, security, social, views
+from flatfolio import bibliography, commands, jsonfeed, jsonld, livereload, pagecache, security, series, social, views
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -23,6 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["flatfolio"] = state.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
     jsonld.init_app(app)
+    series.init_app(app)
+    jsonfeed.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
     commands.init_app(app)

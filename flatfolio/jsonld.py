@@ -42,6 +42,10 @@ def posting_data(post: Post) -> dict:
     }
     if post.tags:
         data["keywords"] = [tag.name for tag in post.tags]
+    series = request_site().series_of(post)
+    if series:
+        data["isPartOf"] = {"@type": "CreativeWorkSeries", "name": series.name, "url": public_url(series)}
+        data["position"] = series.number(post)
     image = social_image(post)
     if image:
         data["image"] = {"@type": "ImageObject", **{key: image[key] for key in ("url", "width", "height")}}

@@ -22,6 +22,7 @@ SITE_FILES = {
     "index.html": "the home page", "blog/index.html": "the blog index", "tags/index.html": "the tag index",
     "feed.xml": "the Atom feed", "rss.xml": "the RSS feed", "sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
+    "feed.json": "the JSON feed",
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
@@ -143,9 +144,9 @@ def theme_files(static_folder: str | None) -> frozenset[str]:
 class Route:
     """What answers at a path: an entry, a redirect, a file of files/ or an extra feed; `owner` put it there."""
 
-    kind: str  # "entry", "redirect", "file" (of files/ or a page bundle), "feed" or "card" (a generated image)
+    kind: str  # "entry", "redirect", "file" (of files/ or a bundle), "feed", "card" (a generated image) or "series"
     owner: str  # the source file (or site.toml) that asked for this path
-    target: object  # the Entry; the redirect's target path or URL; the file's Path; "atom" or "rss"; a cards.Card
+    target: object  # the Entry; a redirect target; the file's Path; "atom"/"rss"; a cards.Card; the Series
     field: str = "url"  # where the owner asked for it, for problems
     line: int | None = None
 
@@ -179,8 +180,8 @@ def assign_routes(
     """Every path the content asks for, by path; a second claim to one output file is a problem naming both.
 
     Claims are made in a fixed order (entries, their aliases, site.toml redirects, extra
-    feeds, files, then `more`: (path, Route) pairs such as page bundle files and cards),
-    so the first owner keeps the path and the later one is reported.
+    feeds, files, then `more`: (path, Route) pairs such as page bundle files, cards and, last, the
+    series pages), so the first owner keeps the path and the later one is reported.
     """
     routes: dict[str, Route] = {}
     by_file: dict[str, Route] = {}

@@ -52,6 +52,7 @@ FIXTURE_SITE = {
         title: First <post> & "quotes"
         date: 2024-01-10
         tags: [Go, Databases]
+        series: Building a cache
         ---
         The first paragraph, with a [link](/blog/second-post/) and ![icon](/static/favicon.svg).
 
@@ -75,6 +76,7 @@ FIXTURE_SITE = {
         date: 2024-02-20T09:30:00
         updated: 2024-03-01
         tags: [go]
+        series: Building a cache
         summary: An explicit summary.
         ---
         Relative link to the [first](../first-post/) post.
@@ -94,6 +96,7 @@ FIXTURE_SITE = {
         title: SECRET draft
         date: 2024-01-01
         tags: [secret-tag]
+        series: Building a cache
         draft: true
         ---
         SECRET body.
@@ -103,6 +106,7 @@ FIXTURE_SITE = {
         title: FUTURE post
         date: 2999-01-01
         tags: [future-tag, go]
+        series: Building a cache
         ---
         FUTURE body.
         """,

@@ -28,7 +28,7 @@ def test_freeze_prints_a_summary_line(site_root, tmp_path):
     out = tmp_path / "out"
     result = flask(site_root, "freeze", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 12 pages (3 posts), ")
+    assert result.stdout.startswith("Built 14 pages (3 posts), ")
     assert (out / "index.html").is_file()
 
 
@@ -97,7 +97,7 @@ def test_freeze_quiet_prints_only_the_summary(site_root, tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     files = len(read_tree(tmp_path / "out")) - 1  # the manifest is not counted
-    assert re.fullmatch(rf"Built 12 pages \(3 posts\), {files} files, [\d,]+ bytes in [\d.]+ s -> .*\n", result.stdout)
+    assert re.fullmatch(rf"Built 14 pages \(3 posts\), {files} files, [\d,]+ bytes in [\d.]+ s -> .*\n", result.stdout)
 
 
 def test_freeze_shows_a_progress_bar_on_a_terminal(site_root, tmp_path):
@@ -126,7 +126,7 @@ def test_freeze_shows_a_progress_bar_on_a_terminal(site_root, tmp_path):
     text = output.decode()
     urls_frozen = len(read_tree(tmp_path / "out")) - 2
     assert "Freezing  [" in text and f"{urls_frozen}/{urls_frozen}" in text and f"[1/{urls_frozen}]" not in text
-    assert text.rstrip().splitlines()[-1].startswith(f"Built 12 pages (3 posts), {urls_frozen + 1} files, ")
+    assert text.rstrip().splitlines()[-1].startswith(f"Built 14 pages (3 posts), {urls_frozen + 1} files, ")
 
 
 @pytest.mark.parametrize("command", ["freeze", "new", "check", "publish"])

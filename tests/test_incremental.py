@@ -64,6 +64,9 @@ EDITS = {
     "an alias": lambda root: (root / "pages/about.md").write_text(
         (root / "pages/about.md").read_text().replace("summary:", "aliases: [/about-me/, /me.html]\nsummary:")
     ),
+    "a post's series": lambda root: (root / "posts/2024-02-20-second-post.md").write_text(
+        (root / "posts/2024-02-20-second-post.md").read_text().replace("series: Building a cache", "series: Other")
+    ),
     "a post's own url": lambda root: (root / "posts/2024-02-20-second-post.md").write_text(
         (root / "posts/2024-02-20-second-post.md")
         .read_text()
@@ -111,6 +114,19 @@ def test_a_front_matter_edit_remakes_every_page(site_root, tmp_path, made_urls):
     post.write_text(post.read_text().replace("tags: [", "tags: [extra, "))
     rebuild(site_root, out)
     assert len(made_urls) == report.files - 1 + 2  # and the new tag's page and feed
+
+
+def test_a_series_edit_remakes_the_pages_that_show_the_series(site_root, tmp_path, made_urls):
+    out = tmp_path / "out"
+    rebuild(site_root, out)
+    made_urls.clear()
+    post = site_root / "posts/2024-02-20-second-post.md"
+    post.write_text(post.read_text().replace("series: Building a cache", "series: Another story"))
+    rebuild(site_root, out)
+    shown = ("/blog/first-post/", "/blog/second-post/", "/series/", "/series/building-a-cache/", "/feed.json")
+    assert set(shown) | {"/series/another-story/", "/feed.xml", "/sitemap.xml"} <= set(made_urls)
+    assert "Part 1 of 1 in the series" in (out / "blog/first-post/index.html").read_text()
+    assert "Another story" in (out / "series/index.html").read_text()
 
 
 def test_a_file_changed_by_hand_in_the_build_is_made_again(site_root, tmp_path, made_urls):

@@ -22,6 +22,8 @@ POST_KEYS = {
     "external_url",
     "outlet",
     "sample",
+    "series",
+    "series_order",
     *URL_KEYS,
     *IMAGE_KEYS,
 }
@@ -40,6 +42,7 @@ RESERVED_PAGE_ROOTS = {
     "robots.txt",
     "404.html",
     "code.css",
+    "feed.json",
 }
 
 
@@ -83,6 +86,26 @@ def _tags(value) -> tuple[Tag, ...]:
             raise ValueError(f"tag {item!r} has no letters or digits to make a URL from")
         tags.setdefault(slugify(item), Tag(slugify(item), item.strip()))
     return tuple(tags.values())
+
+
+def _series(value) -> str:
+    """A series name: text with letters or digits, which its page's URL is made from.
+
+    A list of one name is taken too: Hugo writes its `series` taxonomy that way (and
+    `import` keeps it), while a post in two series would have two "Part n of m".
+    """
+    if isinstance(value, list) and len(value) > 1:
+        raise ValueError(f"a post is part of one series, got {value!r}")
+    name = _text(value[0] if isinstance(value, list) and value else value)
+    if not slugify(name):
+        raise ValueError(f"series {name!r} has no letters or digits to make a URL from")
+    return name
+
+
+def _integer(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"expected a whole number like 2, got {value!r}")
+    return value
 
 
 def _slug(value) -> str:
@@ -213,6 +236,9 @@ def build_post(
     check.field("image", _text)
     check.field("image_alt", _text)
     external_url = check.field("external_url", _url)
+    series, series_order = check.field("series", _series), check.field("series_order", _integer)
+    if series_order is not None and "series" not in file.front_matter:
+        check.problems.append(Problem(file.source, "series_order", "needs a 'series:'", file.line_of("series_order")))
     own_url, aliases = _own_url(check)
     slug = check.field("slug", _slug) or file_slug(file.source)
     if not slug:
@@ -229,6 +255,7 @@ def build_post(
     post = Post(
         file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, url=url, aliases=aliases,
         slug=slug, date=published, tags=tags, external_url=external_url, scheduled=published > now,
+        series=series, series_order=series_order,
     )  # fmt: skip
     return post, check.problems
 

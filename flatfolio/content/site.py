@@ -16,9 +16,11 @@ from ..cards import card_routes
 from ..config import SiteConfig
 from ..problems import Problem
 from ..social import SocialImage, social_images
+from ..text import slugify
 from ..urls import Route, assign_routes
 from .fields import URL_KEYS, build_page, build_post
 from .model import Entry, Page, Post, Tag
+from .series import Series, group_series, series_routes
 
 RELATED_POSTS = 3
 RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic
@@ -39,6 +41,7 @@ class Site:
     file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
     social: dict[str, SocialImage] = field(default_factory=dict)  # source ("" for site.toml's) -> og:image
     bibliographies: dict = field(default_factory=dict)  # "files/x.bib" -> bibliography.Bibliography
+    series: dict[str, Series] = field(default_factory=dict)  # slug -> series of shown posts
 
     @property
     def errors(self) -> list[Problem]:
@@ -68,6 +71,10 @@ class Site:
                     shared[other.slug] = shared.get(other.slug, 0) + 1
         ranked = sorted(shared, key=lambda slug: (-shared[slug], self._position[slug]))
         return [self.posts[self._position[slug]] for slug in ranked[:RELATED_POSTS]]
+
+    def series_of(self, post: Post) -> Series | None:
+        """The series `post` is a part of, if any."""
+        return self.series.get(slugify(post.series)) if post.series else None
 
     @cached_property
     def entries(self) -> dict[str, Entry]:
@@ -169,9 +176,11 @@ def build_site(
         if entry.source not in reported
     ]
     cards = card_routes([entry for entry in entries if isinstance(entry, Post)], config)
-    more = bundle_routes(entries, bundles or {}) + cards
+    series, series_problems = group_series(shown)
+    # Series pages last: a new series never takes a URL that already answers.
+    more = [*bundle_routes(entries, bundles or {}), *cards, *series_routes(series)]
     routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme, more)
-    problems += clashes
+    problems += series_problems + clashes
     card_paths = {route.owner: path for path, route in cards if routes.get(path) is route}
     social, found = social_images(entries, config, routes, static_folder, card_paths)
     problems += found
@@ -188,7 +197,7 @@ def build_site(
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
-        routes=routes, file_stamps=stamps, social=social, bibliographies=bibliographies,
+        routes=routes, file_stamps=stamps, social=social, bibliographies=bibliographies, series=series,
     )  # fmt: skip
 
 

@@ -20,6 +20,10 @@ PAGES = {
     "404": "404.html",
     # The sample post using every writing feature: math, titled and numbered code, each callout.
     "writing": "blog/writing-tools-math-code-callouts/",
+    # The sample series: its page, the index of series and a part with the "Part n of m" nav.
+    "series": "series/working-on-dgraph/",
+    "series-index": "series/",
+    "series-part": "blog/background-indexing-strong-consistency/",
 }
 
 
