@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_frozen import FrozenFlaskWarning
 
+from .. import search
 from ..config import normalize_base_url
 from ..problems import ContentError, Problem
 from ..urls import JUNK
@@ -96,7 +97,12 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
             pages = plan.pages(_freeze_into(app, build, out, base_url, plan, progress))
         finally:
             state.pinned = None
-        made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname))
+        # The search index: one Pagefind run over all posts when one changed, else the previous files linked.
+        try:
+            index, index_reused = search.freeze_index(app, site, build, out)
+        except search.SearchIndexError as error:
+            raise FreezeError(f"search index: {error}") from None
+        made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname) | index)
         links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
         broken = broken_links(build, urlsplit(base_url).path.rstrip("/"), links, set(made))
         warned = ()
@@ -121,7 +127,7 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
         files=len(made), bytes=sum(os.stat(out / name).st_size for name in made), seconds=0.0,
-        reused=len(plan.reused), warnings=warned,
+        reused=len(plan.reused) + index_reused, warnings=warned,
     )  # fmt: skip
 
 

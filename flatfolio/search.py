@@ -1,0 +1,220 @@
+"""Search: the /search/ page and its Pagefind index, made from the published posts of a Site snapshot."""
+
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask, Response, abort, current_app, render_template
+from markupsafe import escape
+
+from .cache import hash_parts, renderer_fingerprint
+from .content.site import Site
+from .security import content_security_policy
+from .store import Store
+from .urls import output_file
+
+EXTENSION = "flatfolio.search"
+INDEX_FOLDER = "search/pagefind/"  # where the index lives in a build, below the search page
+INDEX_VERSION = "1"  # raise when the records below change shape
+# Pagefind compiles its WebAssembly search code in the page (and in its worker): this page alone allows that.
+SEARCH_CSP = {"script-src": "'wasm-unsafe-eval'"}
+# What pagefind.js loads: the script, its worker, the entry, the wasm and the index chunks (not its UIs).
+SHIPPED = re.compile(
+    r"pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta"
+    r"|(index|fragment|filter)/[\w-]+\.pf_(index|fragment|filter)"
+)
+TIMEOUT = 600  # seconds for one indexing run: a bound, never a hang
+MIMETYPES = {".js": "text/javascript", ".json": "application/json"}  # the rest: application/octet-stream
+
+
+class SearchIndexError(Exception):
+    """Pagefind could not index the posts (missing binary, crash, timeout)."""
+
+
+def index_key(site: Site) -> str:
+    """A hash of everything the index is made from: each published post's URL, title, date, tags and body text."""
+    parts = [INDEX_VERSION, _pagefind_version(), renderer_fingerprint(), _language(site)]
+    for post in site.published_posts:
+        parts += [post.url, post.title, post.date.isoformat(), *(tag.name for tag in post.tags), "\0", post.file.body]
+    return hash_parts(*parts)
+
+
+def _pagefind_version() -> str:
+    try:
+        return version("pagefind-bin")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _language(site: Site) -> str:
+    """The ISO 639-1 code Pagefind stems words for (en-GB -> en)."""
+    language = site.config.language if site.config else "en"
+    return (language or "en").split("-")[0].lower()
+
+
+def record(site: Site, post) -> str:
+    """One post as Pagefind reads it: title (its result title), tags and body; no nav, no footer."""
+    tags = ", ".join(tag.name for tag in post.tags)
+    day = post.date.strftime("%-d %B %Y")  # shown under the result's title
+    return (
+        f'<!doctype html><html lang="{escape(_language(site))}"><head><meta charset="utf-8">'
+        f"<title>{escape(post.title)}</title></head><body>"
+        f'<main data-pagefind-body data-pagefind-meta="date:{day}">'
+        f"<h1>{escape(post.title)}</h1><p>{escape(tags)}</p>{post.html}</main></body></html>"
+    )
+
+
+def build_index(site: Site) -> dict[str, bytes]:
+    """Run Pagefind's binary over the records of the published posts; its files by name, in name order.
+
+    The posts go into a temporary folder as the files a build holds (so Pagefind gives
+    each its URL), and Pagefind's documented command line indexes that folder.
+    """
+    if not site.published_posts:  # Pagefind refuses an empty folder; the page then lists no posts either
+        return {}
+    from pagefind_bin import get_executable  # noqa: PLC0415 -- only when an index is made
+
+    with tempfile.TemporaryDirectory(prefix="flatfolio-search-") as temp:
+        posts, bundle = Path(temp, "site"), Path(temp, "out")
+        posts.mkdir()
+        for post in site.published_posts:
+            path = posts / output_file(post.url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(record(site, post), encoding="utf-8")
+        command = [
+            str(get_executable()), "--site", str(posts), "--output-path", str(bundle),
+            "--force-language", _language(site),
+        ]  # fmt: skip
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SearchIndexError(f"pagefind: {error}") from None
+        if run.returncode != 0:
+            raise SearchIndexError(f"pagefind exited with {run.returncode}: {(run.stderr or run.stdout)[-2000:]}")
+        files = {}
+        for folder, _, names in os.walk(bundle):
+            for name in names:
+                relative = Path(folder, name).relative_to(bundle).as_posix()
+                if SHIPPED.fullmatch(relative):
+                    files[relative] = Path(folder, name).read_bytes()
+    return dict(sorted(files.items()))
+
+
+def _pack(key: str, files: dict[str, bytes]) -> bytes:
+    """The index as one cache entry: the key line, then per file its name, length and bytes."""
+    parts = [key.encode() + b"\n"]
+    for name, data in files.items():
+        parts += [name.encode() + b"\0" + str(len(data)).encode() + b"\n", data]
+    return b"".join(parts)
+
+
+def _unpack(payload: bytes) -> tuple[str, dict[str, bytes]]:
+    key, _, rest = payload.partition(b"\n")
+    files = {}
+    while rest:
+        head, _, rest = rest.partition(b"\n")
+        name, _, size = head.partition(b"\0")
+        files[name.decode()], rest = rest[: int(size)], rest[int(size) :]
+    return key.decode(), files
+
+
+class SearchState:
+    """Per-app search index: the files for the latest snapshot in memory, the latest index in `.cache/search/`."""
+
+    def __init__(self, cache_root: Path | None):
+        self.store = Store(cache_root, "search", f"index-{INDEX_VERSION}")  # one entry: the newest index
+        self._lock = threading.Lock()  # a threaded server asks from many threads: one build at a time
+        self._latest: tuple[Site | None, str | None, dict[str, bytes]] = (None, None, {})
+        self.builds = 0  # Pagefind runs made by this app (tests count them)
+
+    def files(self, site: Site) -> dict[str, bytes]:
+        """The index of `site`: the same snapshot costs nothing, unchanged records cost a hash."""
+        with self._lock:
+            held, held_key, files = self._latest
+            if held is site:
+                return files
+            key = index_key(site)
+            if key != held_key:
+                files = self._stored(key)
+                if files is None:
+                    files = build_index(site)
+                    self.builds += 1
+                    self.store.write("latest", _pack(key, files))
+            self._latest = (site, key, files)
+            return files
+
+    def _stored(self, key: str) -> dict[str, bytes] | None:
+        payload = self.store.read("latest")
+        if payload is None:
+            return None
+        try:
+            stored_key, files = _unpack(payload)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return files if stored_key == key else None
+
+
+def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[str], int]:
+    """Write the index into `build`; a file the previous build in `out` has with the same bytes is linked.
+
+    Returns the names written and how many were linked (with unchanged posts: all of them).
+    """
+    from .build.output import link_or_copy  # noqa: PLC0415 -- freezing only
+
+    names, linked = set(), 0
+    for name, data in app.extensions[EXTENSION].files(site).items():
+        target, previous = build / INDEX_FOLDER / name, out / INDEX_FOLDER / name
+        try:
+            same = previous.is_file() and not previous.is_symlink() and previous.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            link_or_copy(previous, target)
+            linked += 1
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        names.add(INDEX_FOLDER + name)
+    return names, linked
+
+
+def _site() -> Site:
+    from .views import _site  # noqa: PLC0415 -- the views' snapshot rules (503, debug problems)
+
+    return _site()
+
+
+def search_page():
+    """The search box (shown by search.js), and for readers without JavaScript the tags and every post."""
+    site = _site()
+    html = render_template(
+        "search.html", posts=site.published_posts, tags=site.tags.values(),
+        csp_meta=content_security_policy(meta=True, additions=SEARCH_CSP),
+    )  # fmt: skip
+    return _with_search_csp(Response(html, mimetype="text/html"))
+
+
+def index_file(name: str):
+    """A file of the index, made from the current snapshot on first request (the dev server; a build writes them)."""
+    data = current_app.extensions[EXTENSION].files(_site()).get(name)
+    if data is None:
+        abort(404)
+    mimetype = MIMETYPES.get(os.path.splitext(name)[1], "application/octet-stream")
+    return _with_search_csp(Response(data, mimetype=mimetype))
+
+
+def _with_search_csp(response: Response) -> Response:
+    """The search page's policy in the header too (its worker script gets its policy from its own response)."""
+    response.headers["Content-Security-Policy"] = content_security_policy(additions=SEARCH_CSP)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """The search page and index routes, and the per-app index state."""
+    app.extensions[EXTENSION] = SearchState(app.extensions["flatfolio"].render_cache.root)
+    app.add_url_rule("/search/", "search", search_page)
+    app.add_url_rule(f"/{INDEX_FOLDER}<path:name>", "search_index", index_file)
