@@ -5,6 +5,7 @@ import re
 import subprocess
 import tempfile
 import threading
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -37,10 +38,16 @@ class SearchIndexError(Exception):
 
 def index_key(site: Site) -> str:
     """A hash of everything the index is made from: each published post's URL, title, date, tags and body text."""
-    parts = [INDEX_VERSION, _pagefind_version(), renderer_fingerprint(), _language(site)]
+    parts = [_code_fingerprint(), _pagefind_version(), renderer_fingerprint(), _language(site)]
     for post in site.published_posts:
         parts += [post.url, post.title, post.date.isoformat(), *(tag.name for tag in post.tags), "\0", post.file.body]
     return hash_parts(*parts)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """This module's code and the index layout version: an edit of the records makes the index again."""
+    return hash_parts(INDEX_VERSION, Path(__file__).read_text(encoding="utf-8"))
 
 
 def _pagefind_version() -> str:
@@ -162,14 +169,17 @@ def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[st
     """Write the index into `build`; a file the previous build in `out` has with the same bytes is linked.
 
     Returns the names written and how many were linked (with unchanged posts: all of them).
+    Without a cache nothing is reused, as for pages.
     """
     from .build.output import link_or_copy  # noqa: PLC0415 -- freezing only
 
+    state = app.extensions[EXTENSION]
     names, linked = set(), 0
-    for name, data in app.extensions[EXTENSION].files(site).items():
+    for name, data in state.files(site).items():
         target, previous = build / INDEX_FOLDER / name, out / INDEX_FOLDER / name
         try:
-            same = previous.is_file() and not previous.is_symlink() and previous.read_bytes() == data
+            same = state.store.folder is not None and previous.is_file() and not previous.is_symlink()
+            same = same and previous.read_bytes() == data
         except OSError:
             same = False
         if same:
