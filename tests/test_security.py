@@ -151,7 +151,7 @@ def csp_violations(browser, url: str, inject_inline_style: bool = False) -> list
     return [text for text in messages if CSP_MESSAGE.search(text)]
 
 
-BROWSER_PATHS = ["/", "/blog/", "/blog/first-post/", "/blog/table/", "/tags/go/", "/about/", "/404.html"]
+BROWSER_PATHS = ["/", "/blog/", "/blog/first-post/", "/blog/table/", "/tags/go/", "/about/", "/404.html", "/search/"]
 
 
 @pytest.fixture
