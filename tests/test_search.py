@@ -221,3 +221,14 @@ def test_without_javascript_the_page_shows_the_lists_and_no_form(browser, frozen
             assert page.get_by_role("link", name="Second post").is_visible()
         finally:
             context.close()
+
+
+def test_an_index_file_changed_in_the_build_is_written_again(site_root, tmp_path):
+    out = tmp_path / "out"
+    freeze_site(create_app({"SITE_ROOT": str(site_root)}), out)
+    expected = read_tree(out)
+    (out / INDEX_FOLDER / "pagefind.js").write_text("defaced")
+    app = create_app({"SITE_ROOT": str(site_root)})
+    report = freeze_site(app, out)
+    assert read_tree(out) == expected and app.extensions["flatfolio.search"].builds == 0  # from the cache
+    assert report.reused < report.files - 1
