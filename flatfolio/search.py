@@ -28,6 +28,11 @@ SHIPPED = re.compile(
     r"pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta"
     r"|(index|fragment|filter)/[\w-]+\.pf_(index|fragment|filter)"
 )
+# Marks the renderer adds that are not text to find: heading `#` links and code line numbers.
+NOT_TEXT = {
+    '<a class="heading-anchor" ': '<a data-pagefind-ignore class="heading-anchor" ',
+    '<span class="ln" ': '<span data-pagefind-ignore class="ln" ',
+}
 TIMEOUT = 600  # seconds for one indexing run: a bound, never a hang
 MIMETYPES = {".js": "text/javascript", ".json": "application/json"}  # the rest: application/octet-stream
 
@@ -67,11 +72,14 @@ def record(site: Site, post) -> str:
     """One post as Pagefind reads it: title (its result title), tags and body; no nav, no footer."""
     tags = ", ".join(tag.name for tag in post.tags)
     day = post.date.strftime("%-d %B %Y")  # shown under the result's title
+    body = post.html
+    for mark, ignored in NOT_TEXT.items():
+        body = body.replace(mark, ignored)
     return (
         f'<!doctype html><html lang="{escape(_language(site))}"><head><meta charset="utf-8">'
         f"<title>{escape(post.title)}</title></head><body>"
         f'<main data-pagefind-body data-pagefind-meta="date:{day}">'
-        f"<h1>{escape(post.title)}</h1><p>{escape(tags)}</p>{post.html}</main></body></html>"
+        f"<h1>{escape(post.title)}</h1><p>{escape(tags)}</p>{body}</main></body></html>"
     )
 
 

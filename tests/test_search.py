@@ -232,3 +232,14 @@ def test_an_index_file_changed_in_the_build_is_written_again(site_root, tmp_path
     report = freeze_site(app, out)
     assert read_tree(out) == expected and app.extensions["flatfolio.search"].builds == 0  # from the cache
     assert report.reused < report.files - 1
+
+
+def test_heading_links_and_code_line_numbers_are_not_indexed(site_root, write, tmp_path):
+    code = "---\ntitle: Code\ndate: 2024-04-01\n---\n## Section one\n\n"
+    code += '```python linenums="7"\nprint(1)\nprint(2)\n```\n'
+    write({"posts/2024-04-01-code.md": code})
+    out = tmp_path / "out"
+    freeze_site(create_app({"SITE_ROOT": str(site_root)}), out)
+    html = (out / "blog/code/index.html").read_text()
+    assert 'class="heading-anchor"' in html and 'class="ln"' in html  # the page has both
+    assert fragments(read_tree(out))["/blog/code/"]["content"] == "Code. Section one print(1) print(2)"
