@@ -149,6 +149,13 @@ class SearchState:
         self._lock = threading.Lock()  # a threaded server asks from many threads: one build at a time
         self._latest: tuple[Site | None, str | None, dict[str, bytes]] = (None, None, {})
         self.builds = 0  # Pagefind runs made by this app (tests count them)
+        self._keyed: tuple[Site | None, str] = (None, "")
+
+    def key(self, site: Site) -> str:
+        """index_key of `site`, computed once per snapshot (a freeze asks twice)."""
+        if self._keyed[0] is not site:
+            self._keyed = (site, index_key(site))
+        return self._keyed[1]
 
     def files(self, site: Site) -> dict[str, bytes]:
         """The index of `site`: the same snapshot costs nothing, unchanged records cost a hash."""
@@ -156,7 +163,7 @@ class SearchState:
             held, held_key, files = self._latest
             if held is site:
                 return files
-            key = index_key(site)
+            key = self.key(site)
             if key != held_key:
                 files = self._stored(key)
                 if files is None:
@@ -186,11 +193,13 @@ def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[st
     from .build.output import link_or_copy  # noqa: PLC0415 -- freezing only
 
     state = app.extensions[EXTENSION]
-    key = index_key(site)
+    key = state.key(site)
     unchanged = _unchanged_files(state.store, key, out / INDEX_FOLDER)
     if unchanged is not None:  # nothing indexed changed: link the previous build's files, reading none
         for name in unchanged:
-            link_or_copy(out / INDEX_FOLDER / name, build / INDEX_FOLDER / name)
+            previous, target = out / INDEX_FOLDER / name, build / INDEX_FOLDER / name
+            if not (target.exists() and os.path.samefile(previous, target)):  # the spare tree may hold it
+                link_or_copy(previous, target)
         _note_written(state.store, key, build / INDEX_FOLDER, unchanged)
         return {INDEX_FOLDER + name for name in unchanged}, len(unchanged)
     names, linked = set(), 0
@@ -211,6 +220,13 @@ def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[st
         names.add(INDEX_FOLDER + name)
     _note_written(state.store, key, build / INDEX_FOLDER, list(files))
     return names, linked
+
+
+def unchanged_index(app: Flask, site: Site, out: Path) -> dict[str, int]:
+    """The previous build's index files (build file -> inode) when `site` indexes the same; else none."""
+    state = app.extensions[EXTENSION]
+    names = _unchanged_files(state.store, state.key(site), out / INDEX_FOLDER) or ()
+    return {INDEX_FOLDER + name: (out / INDEX_FOLDER / name).lstat().st_ino for name in names}
 
 
 def _stamp(path: Path) -> str:

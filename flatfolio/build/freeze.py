@@ -160,7 +160,9 @@ def _freeze_into(app: Flask, build: Path, out: Path, base_url: str, plan: reuse.
             urls = frozen.site_urls(app)
             reused = plan.reusable(urls)
             folders = {os.path.dirname(frozen.file_of(url)) for url in urls}
-            _link_reused(out, build, reused, folders, progress)
+            # The spare tree's search index files that are already the previous build's stay (search.freeze_index).
+            index = search.unchanged_index(app, app.extensions["flatfolio"].pinned, out)
+            _link_reused(out, build, reused, folders | {os.path.dirname(name) for name in index}, progress, index)
             return _make(app, [url for url in urls if url not in reused], progress)
         except (FrozenFlaskWarning, ValueError, parallel.WorkerFailed) as error:
             raise FreezeError(str(error)) from None
@@ -197,7 +199,9 @@ def _make(app: Flask, urls: list[str], progress) -> dict:
     return made
 
 
-def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], folders: set[str], progress) -> None:
+def _link_reused(
+    out: Path, build: Path, reused: dict[str, reuse.PageRecord], folders: set[str], progress, keep: dict[str, int]
+) -> None:
     """Empty `build` but for the reused files, each the same file (hard link) as in `out`.
 
     `build` may be a spare tree holding an older build: a file there that is already
@@ -205,7 +209,7 @@ def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], fo
     has no file in (`folders` lists those it has). Nothing written later can reach a
     file that `out` shares.
     """
-    wanted = {page.file: page.stat[0] for page in reused.values()}  # file -> inode in `out`
+    wanted = {page.file: page.stat[0] for page in reused.values()} | keep  # file -> inode in `out`
     kept = set()
     prefix = len(str(build)) + 1
     for folder, dirs, names in os.walk(build, topdown=False):
