@@ -68,11 +68,10 @@ def _language(site: Site) -> str:
     return (language or "en").split("-")[0].lower()
 
 
-def record(site: Site, post) -> str:
-    """One post as Pagefind reads it: title (its result title), tags and body; no nav, no footer."""
+def record(site: Site, post, body: str) -> str:
+    """One post as Pagefind reads it: title (its result title), tags and body HTML; no nav, no footer."""
     tags = ", ".join(tag.name for tag in post.tags)
     day = post.date.strftime("%-d %B %Y")  # shown under the result's title
-    body = post.html
     for mark, ignored in NOT_TEXT.items():
         body = body.replace(mark, ignored)
     return (
@@ -83,11 +82,13 @@ def record(site: Site, post) -> str:
     )
 
 
-def build_index(site: Site) -> dict[str, bytes]:
+def build_index(site: Site, render) -> dict[str, bytes]:
     """Run Pagefind's binary over the records of the published posts; its files by name, in name order.
 
     The posts go into a temporary folder as the files a build holds (so Pagefind gives
-    each its URL), and Pagefind's documented command line indexes that folder.
+    each its URL), and Pagefind's documented command line indexes that folder. Bodies are
+    rendered for the site root (`render(text, "")`, cached), as result URLs are: the same
+    records whatever base path a page was last rendered for.
     """
     if not site.published_posts:  # Pagefind refuses an empty folder; the page then lists no posts either
         return {}
@@ -99,7 +100,7 @@ def build_index(site: Site) -> dict[str, bytes]:
         for post in site.published_posts:
             path = posts / output_file(post.url)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(record(site, post), encoding="utf-8")
+            path.write_text(record(site, post, render(post.file.body, "")), encoding="utf-8")
         command = [
             str(get_executable()), "--site", str(posts), "--output-path", str(bundle),
             "--force-language", _language(site),
@@ -144,8 +145,9 @@ def _unpack(payload: bytes) -> tuple[str, dict[str, bytes]]:
 class SearchState:
     """Per-app search index: the files for the latest snapshot in memory, the latest index in `.cache/search/`."""
 
-    def __init__(self, cache_root: Path | None):
-        self.store = Store(cache_root, "search", f"index-{INDEX_VERSION}")  # one entry: the newest index
+    def __init__(self, content):
+        self.render = content.render  # the content state's cached Markdown rendering
+        self.store = Store(content.render_cache.root, "search", f"index-{INDEX_VERSION}")  # the newest index
         self._lock = threading.Lock()  # a threaded server asks from many threads: one build at a time
         self._latest: tuple[Site | None, str | None, dict[str, bytes]] = (None, None, {})
         self.builds = 0  # Pagefind runs made by this app (tests count them)
@@ -167,7 +169,7 @@ class SearchState:
             if key != held_key:
                 files = self._stored(key)
                 if files is None:
-                    files = build_index(site)
+                    files = build_index(site, self.render)
                     self.builds += 1
                     self.store.write("latest", _pack(key, files))
             self._latest = (site, key, files)
@@ -291,6 +293,6 @@ def _with_search_csp(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """The search page and index routes, and the per-app index state."""
-    app.extensions[EXTENSION] = SearchState(app.extensions["flatfolio"].render_cache.root)
+    app.extensions[EXTENSION] = SearchState(app.extensions["flatfolio"])
     app.add_url_rule("/search/", "search", search_page)
     app.add_url_rule(f"/{INDEX_FOLDER}<path:name>", "search_index", index_file)

@@ -103,7 +103,8 @@ def test_the_index_holds_published_posts_only_with_title_tags_and_body(frozen):
 def test_pagefind_gives_the_same_bytes_for_the_same_posts(app):
     with app.test_request_context():
         site = app.extensions["flatfolio"].site()
-        first, second = build_index(site), build_index(site)
+        render = app.extensions["flatfolio"].render
+        first, second = build_index(site, render), build_index(site, render)
     assert first == second and len(first) >= 8
 
 
@@ -159,10 +160,16 @@ def test_a_page_at_search_is_a_problem(write, make_app):
 
 def test_a_sub_path_build_points_the_script_at_its_index(word_site, tmp_path):
     out = tmp_path / "out"
+    freeze_site(create_app({"SITE_ROOT": str(word_site)}), tmp_path / "root")  # its index is cached for the next
     freeze_site(create_app({"SITE_ROOT": str(word_site)}), out, base_url="https://example.org/sub/")
     form = lxml.html.document_fromstring((out / "search/index.html").read_bytes()).xpath("//form")[0]
     assert (form.get("data-index"), form.get("data-base")) == ("/sub/search/pagefind/pagefind.js", "/sub/")
     assert fragments(read_tree(out))["/blog/second-post/"]["url"] == "/blog/second-post/"  # the script adds /sub
+    again = tmp_path / "again"  # a fresh build, no cache: the same index whatever base path was built before
+    freeze_site(create_app({"SITE_ROOT": str(word_site), "RENDER_CACHE": False}), again, base_url="https://example.org/sub/")
+    assert {name: data for name, data in read_tree(again).items() if name.startswith(INDEX_FOLDER)} == {
+        name: data for name, data in read_tree(out).items() if name.startswith(INDEX_FOLDER)
+    }
 
 
 # --- in Chromium --------------------------------------------------------------------------
