@@ -5,7 +5,19 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import bibliography, commands, jsonfeed, jsonld, livereload, pagecache, security, series, social, views
+from flatfolio import (
+    bibliography,
+    commands,
+    jsonfeed,
+    jsonld,
+    livereload,
+    pagecache,
+    search,
+    security,
+    series,
+    social,
+    views,
+)
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -31,4 +43,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     livereload.init_app(app)
     social.init_app(app)
     bibliography.init_app(app)
+    search.init_app(app)
     return app

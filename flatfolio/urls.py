@@ -23,10 +23,11 @@ SITE_FILES = {
     "feed.xml": "the Atom feed", "rss.xml": "the RSS feed", "sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
     "feed.json": "the JSON feed",
+    "search/index.html": "the search page",
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
-                "__flatfolio/": "live reload"}  # fmt: skip
+                "__flatfolio/": "live reload", "search/pagefind/": "the search index"}  # fmt: skip
 _JUNK = re.compile("|".join(translate(pattern) for pattern in JUNK))  # one match per name, not one per pattern
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

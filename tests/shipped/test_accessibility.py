@@ -18,6 +18,7 @@ PAGES = {
     "post": None,
     "tag": None,
     "404": "404.html",
+    "search": "search/",  # the one page with JavaScript: its form shown, no query typed
     # The sample post using every writing feature: math, titled and numbered code, each callout.
     "writing": "blog/writing-tools-math-code-callouts/",
     # The sample series: its page, the index of series and a part with the "Part n of m" nav.
