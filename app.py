@@ -5,7 +5,19 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import bibliography, commands, jsonfeed, jsonld, livereload, pagecache, security, series, social, views
+from flatfolio import (
+    bibliography,
+    commands,
+    images,
+    jsonfeed,
+    jsonld,
+    livereload,
+    pagecache,
+    security,
+    series,
+    social,
+    views,
+)
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -22,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions["flatfolio"] = state.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
+    images.init_app(app)
     jsonld.init_app(app)
     series.init_app(app)
     jsonfeed.init_app(app)

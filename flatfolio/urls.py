@@ -26,7 +26,7 @@ SITE_FILES = {
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
-                "__flatfolio/": "live reload"}  # fmt: skip
+                "__flatfolio/": "live reload", "_img/": "the image variants"}  # fmt: skip
 _JUNK = re.compile("|".join(translate(pattern) for pattern in JUNK))  # one match per name, not one per pattern
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -13,13 +13,13 @@ from flask import Flask
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 from werkzeug.exceptions import HTTPException
 
-from .. import views
+from .. import images, views
 from ..content.uses import recording_body_uses
 from .links import page_links
 
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/, a site without series no /series/).
-GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page", "series"}
+GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page", "series", images.ENDPOINT}
 
 Made = tuple[str, list[str], list[str]]  # (file, sources of the bodies used, links inside)
 _NAMING = Freezer()  # no app: only for urlpath_to_filepath
@@ -38,6 +38,7 @@ def site_urls(app: Flask) -> list[str]:
     """
     everything = Freezer(app, log_url_for=False)  # every URL comes from a generator, never a url_for seen
     everything.register_generator(views.frozen_urls)
+    everything.register_generator(images.frozen_urls)
     urls = list(dict.fromkeys(everything.all_urls()))
     adapter = app.url_map.bind("localhost")
     seen = set(GENERATED_ENDPOINTS)
