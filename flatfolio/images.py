@@ -10,6 +10,7 @@ Variants are served at `/_img/<hash of the source's bytes>-<width>.webp`.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -82,17 +83,17 @@ def image_file(site: Site, path: str) -> ImageFile | None:
     return None
 
 
-def image_problem(site: Site, entry: Entry, url: str) -> str | None:
-    """Why an image of `entry` that resolves cannot be shown (unreadable), for `check`; None when fine."""
-    path = target_path(entry.url, url)
+def image_warnings(site: Site, entry: Entry, link) -> list[Problem]:
+    """A warning for an image of `entry` whose file cannot be sized (some browser may still show it), for `check`."""
+    path = target_path(entry.url, link.url)
     found = image_file(site, path) if path else None
-    if found is None:
-        return None
     try:
-        _state().files.info(found.path)
+        if found is not None:
+            _state().files.info(found.path)
     except (OSError, ImageError) as error:
-        return str(error) if isinstance(error, ImageError) else f"cannot read: {error.strerror or error}"
-    return None
+        reason = str(error) if isinstance(error, ImageError) else f"cannot read: {error.strerror or error}"
+        return [Problem(link.source, "image", f"{link.url}: {reason}; shown without a size", link.line, warning=True)]
+    return []
 
 
 # --- the pass over a page's HTML -----------------------------------------------------
@@ -132,7 +133,7 @@ def _sized(site: Site, page_url: str, attrs: dict[str, str]) -> dict[str, str]:
         return {}  # reported by check and freeze
     if found.owner:
         note_source_use(found.owner)
-    added = {"width": str(info.width), "height": str(info.height)}
+    added = {"width": str(info.width), "height": str(info.height)} if info.width else {}
     if info.variants and "srcset" not in attrs:
         added["srcset"] = ", ".join(f"{variant_url(info, width)} {width}w" for width in info.variants)
         added["sizes"] = sizes(info.width)
@@ -174,7 +175,10 @@ def variant(name: str):
         site = request_site()
         if site is None:
             abort(503)
-        site_images(site)  # a restarted server: find which file has these bytes
+        for _, _, found in site_images(site):  # a restarted server: find which file has these bytes
+            with suppress(OSError, ImageError):
+                if found is not None and files.info(found.path).digest == digest:
+                    break
     data = files.variant(digest, width)
     if data is None:
         abort(404)
@@ -203,17 +207,20 @@ def site_images(site: Site) -> list[tuple[Entry, str, ImageFile | None]]:
 
 
 def frozen_urls():
-    """Every variant the published pages show, for Frozen-Flask; a missing or unreadable image stops the freeze."""
+    """Every variant the published pages show, for Frozen-Flask; a missing image stops the freeze.
+
+    One that cannot be read is shown without a size (`check` warns): a browser may know a format Pillow does not.
+    """
     site = request_site()
     _state().files.prune_other_versions()
     problems, names = [], {}
     for entry, src, found in site_images(site):
+        if found is None:
+            problems += _located(site, entry, src, "no image file at this URL")
+            continue
         try:
-            if found is None:
-                raise ImageError("no image file at this URL")
             info = _state().files.info(found.path)
-        except (OSError, ImageError) as error:
-            problems += _located(site, entry, src, str(getattr(error, "strerror", None) or error))
+        except (OSError, ImageError):
             continue
         for width in info.variants:
             names.setdefault(f"{info.digest}-{width}.webp", None)
