@@ -106,31 +106,35 @@ def _attributes(tag: str) -> dict[str, str]:
 
 def sizes(width: int) -> str:
     """The `sizes` of an image `width` px wide in the content column (shown at most at its own width)."""
-    wide, (middle_min, middle) = COLUMN_PX[0], COLUMN_PX[1]
-    if width >= middle:
-        return f"(min-width: {wide[0]}px) {min(width, wide[1])}px, (min-width: {middle_min}px) {middle}px, " \
-               f"calc(100vw - {GUTTER})"  # fmt: skip
-    return f"(min-width: {width + 40}px) {width}px, calc(100vw - {GUTTER})"
+    (wide_from, wide), (middle_from, middle) = COLUMN_PX
+    if width < middle:  # its own width wherever the screen leaves room for it
+        return f"(min-width: {width + 40}px) {width}px, calc(100vw - {GUTTER})"
+    columns = f"(min-width: {wide_from}px) {min(width, wide)}px, (min-width: {middle_from}px) {middle}px"
+    return f"{columns}, calc(100vw - {GUTTER})"
 
 
 def variant_url(info: ImageInfo, width: int) -> str:
     return built_url(ENDPOINT, name=f"{info.digest}-{width}.webp")
 
 
+def _site_src(src: str) -> str:
+    """An `<img>` src as written in Markdown: root-relative ones were given the serving base path."""
+    root = request.script_root
+    return src[len(root) :] if root and src.startswith(root + "/") else src
+
+
 def _sized(site: Site, page_url: str, attrs: dict[str, str]) -> dict[str, str]:
     """The width, height, srcset and sizes an `<img>` lacks, from its file (nothing for a missing one)."""
-    src = attrs.get("src", "")
-    root = request.script_root
-    if root and src.startswith(root + "/"):
-        src = src[len(root) :]  # Markdown's root-relative links carry the base path
-    path = target_path(page_url, src) if src else None
+    if "width" in attrs or "height" in attrs or not attrs.get("src"):
+        return {}  # sized by its author (raw HTML)
+    path = target_path(page_url, _site_src(attrs["src"]))
     found = image_file(site, path) if path else None
-    if found is None or "width" in attrs or "height" in attrs:
+    if found is None:
         return {}
     try:
         info = _state().files.info(found.path)
     except (OSError, ImageError):
-        return {}  # reported by check and freeze
+        return {}  # a missing file stops the freeze; an unreadable one is a warning of check
     if found.owner:
         note_source_use(found.owner)
     added = {"width": str(info.width), "height": str(info.height)} if info.width else {}
@@ -186,19 +190,17 @@ def variant(name: str):
 
 
 def site_images(site: Site) -> list[tuple[Entry, str, ImageFile | None]]:
-    """(entry, src, file or None) of every local `<img>` in the bodies of the snapshot, sized once each."""
+    """(entry, src, file or None) of every local `<img>` in the bodies of the snapshot, found once per snapshot."""
     state = _state()
     if state.scanned[0] is site:
         return state.scanned[1]
     found = []
-    root = request.script_root
     for entry in site.entries.values():
         body = entry.file.body
         if "![" not in body and "<img" not in body.lower():
             continue  # no image: its HTML is not even read
         for tag in _IMG.findall(entry.html):
-            src = _attributes(tag).get("src", "")
-            src = src[len(root) :] if root and src.startswith(root + "/") else src
+            src = _site_src(_attributes(tag).get("src", ""))
             path = target_path(entry.url, src) if src else None
             if path is not None:
                 found.append((entry, src, image_file(site, path)))
