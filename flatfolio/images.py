@@ -13,17 +13,18 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, current_app, request
 from markupsafe import Markup, escape
 
+from .bundles import resolve
 from .content.model import Entry
 from .content.site import Site
 from .content.state import request_site
 from .content.uses import note_source_use
 from .problems import ContentError, Problem
-from .urls import is_junk
+from .urls import served_file
 from .variants import ImageError, ImageFiles, ImageInfo
 from .views import built_url
 
@@ -64,23 +65,13 @@ def target_path(page_url: str, url: str) -> str | None:
     parts = urlsplit(url.replace("&amp;", "&"))
     if parts.scheme or parts.netloc or not parts.path:
         return None
-    return unquote(urljoin(page_url, parts.path))
+    return resolve(page_url, unquote(parts.path))  # as a browser reads it, and as bundles route their files
 
 
 def image_file(site: Site, path: str) -> ImageFile | None:
-    """The one resolver: a site path's file, from the site's routes (files/, bundles) or the theme's static/."""
-    route = site.routes.get(path)
-    if route is not None:
-        return ImageFile(route.target, route.owner) if route.kind == "file" else None
-    static = current_app.static_folder
-    if not path.startswith("/static/") or not static:
-        return None
-    folder = Path(static).resolve()
-    target = (folder / path.removeprefix("/static/")).resolve()
-    parts = path.removeprefix("/static/").split("/")
-    if target.is_relative_to(folder) and target.is_file() and not any(is_junk(part) for part in parts):
-        return ImageFile(target, None)
-    return None
+    """A site path's file: of files/ or a bundle (Site.routes), or the theme's static/ (urls.served_file)."""
+    file, owner = served_file(path, site.routes, current_app.static_folder)
+    return ImageFile(file, owner) if file is not None else None
 
 
 def image_warnings(site: Site, entry: Entry, link) -> list[Problem]:
@@ -218,7 +209,8 @@ def frozen_urls():
     problems, names = [], {}
     for entry, src, found in site_images(site):
         if found is None:
-            problems += _located(site, entry, src, "no image file at this URL")
+            if target_path(entry.url, src) not in site.routes:  # a card or a page is there, not a file: not sized
+                problems += _located(site, entry, src, "no image file at this URL")
             continue
         try:
             info = _state().files.info(found.path)

@@ -151,6 +151,25 @@ class Route:
     line: int | None = None
 
 
+def served_file(path: str, routes: dict, static_folder: str | None) -> tuple[Path | None, str | None]:
+    """The file served at a site path (of files/, of a bundle, or the theme's static/) and its route's owner.
+
+    The one resolver of images (images.py) and social images (social.py); the owner is the
+    source a page showing the file records as used (None: a theme file, in the build key).
+    """
+    route = routes.get(path)
+    if route is not None:
+        return (route.target, route.owner) if route.kind == "file" else (None, None)
+    if not path.startswith("/static/") or not static_folder:
+        return None, None
+    base = Path(static_folder).resolve()
+    name = path[len("/static/") :]
+    file = (base / name).resolve()
+    if file.is_relative_to(base) and file.is_file() and not any(is_junk(part) for part in name.split("/")):
+        return file, None  # junk is never published (FREEZER_STATIC_IGNORE)
+    return None, None
+
+
 def root_files(site_root: Path) -> dict[str, Path]:
     """Every publishable file below files/ by the path it is served at; junk, FIFOs and escaping links left out."""
     return {"/" + rel: path for rel, path in files_below(site_root / ROOT_FILES, is_junk).items()}

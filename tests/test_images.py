@@ -116,7 +116,7 @@ def test_variants_are_webp_at_the_widths_offered_and_never_upscaled(built):
 
 
 def test_the_frozen_files_are_exactly_the_site_and_the_variants(built, pictures):
-    pages = {"blog/pictures/index.html", "img/wide.png", "img/photo.jpg", "img/small.png"}
+    pages = {"blog/pictures/index.html", "blog/pictures/card.png", "img/wide.png", "img/photo.jpg", "img/small.png"}
     offered = {url.lstrip("/") for img in imgs((built / "blog/pictures/index.html").read_text()) if "srcset" in img
                for url, _ in variants(img["srcset"])}  # fmt: skip
     assert len(offered) == len(WIDTHS) + 2 + 1

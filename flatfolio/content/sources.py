@@ -18,8 +18,13 @@ from ..bundles import INDEXES
 from ..cache import diagram_store, renderer_fingerprint
 from ..problems import Problem
 from ..render import (
-    alt_problems, code_problems, diagram_problems, math_problems, nesting_overflow, render_markdown,
-)  # fmt: skip
+    alt_problems,
+    code_problems,
+    diagram_problems,
+    math_problems,
+    nesting_overflow,
+    render_markdown,
+)
 from ..store import Store
 from ..text import has_control_chars, strip_control_chars
 from ..urls import is_hidden_or_junk
