@@ -8,6 +8,7 @@ from jinja2 import StrictUndefined
 from flatfolio import (
     bibliography,
     commands,
+    images,
     jsonfeed,
     jsonld,
     livereload,
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions["flatfolio"] = state.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
+    images.init_app(app)
     jsonld.init_app(app)
     series.init_app(app)
     jsonfeed.init_app(app)

@@ -20,7 +20,7 @@ CACHE_FOLDER = ".cache"  # in the site folder; git-ignored, never part of a buil
 RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml", "latex2mathml",
                     "mermaid-render", "graphviz-pure")
 RENDER_MODULES = ("render.py", "mathml.py", "codeblocks.py", "callouts.py", "text.py", "feeds.py",
-                  "diagrams.py")
+                  "diagrams.py", "figures.py")
 
 
 def hash_parts(*parts: str) -> str:

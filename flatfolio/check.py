@@ -12,6 +12,7 @@ from werkzeug.routing import RequestRedirect
 from .content.model import Entry, Page, Post
 from .content.site import Site, blog_page_count
 from .external import check_external, is_external
+from .images import image_warnings
 from .problems import Problem
 from .render import make_markdown
 
@@ -246,6 +247,8 @@ def internal_link_problems(app: Flask, site: Site, outside: list | None = None, 
                     outside.append(link)
                 continue
             reason = checker.check(entry, link)
+            if reason is None and link.kind == "image":  # it resolves: can it be read?
+                problems += image_warnings(site, entry, link)
             if reason:
                 problems.append(Problem(link.source, link.kind, f"{link.url}: {reason}", link.line, warning=warn))
     for index, item in enumerate(site.config.nav):  # every page shows the nav: a dead nav link breaks them all

@@ -142,6 +142,7 @@ def make_markdown() -> MarkdownIt:
     from .callouts import callouts_plugin
     from .codeblocks import code_blocks_plugin
     from .diagrams import diagrams_plugin
+    from .figures import figures_plugin
     from .mathml import math_plugin
 
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
@@ -152,6 +153,7 @@ def make_markdown() -> MarkdownIt:
     md.use(code_blocks_plugin)
     md.use(diagrams_plugin)
     md.use(callouts_plugin)
+    md.use(figures_plugin)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
     md.core.ruler.push("focusable_scrollers", _focusable_scrollers)
@@ -236,6 +238,13 @@ def diagram_problems(text: str, diagrams=None) -> list[tuple[int, str]]:
     from .diagrams import diagram_errors
 
     return diagram_errors(_markdown(), text, diagrams)
+
+
+def alt_problems(text: str) -> list[tuple[int, str]]:
+    """(0-based line, message) of each Markdown image without alt text."""
+    from .figures import alt_errors
+
+    return alt_errors(_markdown(), text)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)

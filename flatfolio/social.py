@@ -5,14 +5,13 @@ site.toml's `image`; else, with `cards = true`, the post's generated card (cards
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Flask
 
 from .bundles import resolve
 from .cards import HEIGHT, WIDTH
 from .problems import Problem
-from .urls import site_path
+from .urls import served_file, site_path
 
 DEFAULT = ""  # the key of site.toml's image in Site.social
 
@@ -28,19 +27,6 @@ class SocialImage:
     owner: str | None = None  # a bundle's or files/'s file, whose size and mtime the page's key must include
 
 
-def _locate(path: str, routes: dict, static_folder: str | None) -> tuple[Path | None, str | None]:
-    """The file served at a site path (a file of files/ or of a bundle, or a theme file) and its route's owner."""
-    route = routes.get(path)
-    if route is not None and route.kind == "file":
-        return route.target, route.owner
-    if path.startswith("/static/") and static_folder:
-        base = Path(static_folder).resolve()
-        file = (base / path[len("/static/") :]).resolve()
-        if file.is_relative_to(base) and file.is_file():
-            return file, None
-    return None, None
-
-
 def _image(value, url: str, routes: dict, static_folder: str | None, alt) -> SocialImage | str:
     """The SocialImage `value` names, seen from the page at `url`; or what is wrong with it."""
     if not isinstance(value, str) or "://" in value or value.startswith("//"):
@@ -51,7 +37,7 @@ def _image(value, url: str, routes: dict, static_folder: str | None, alt) -> Soc
         site_path(path)
     except ValueError as error:
         return str(error)
-    file, owner = _locate(path, routes, static_folder)
+    file, owner = served_file(path, routes, static_folder)
     if file is None:
         return f"{value}: no such file (nothing is served at {path})"
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 -- only a site with images pays for Pillow

@@ -27,7 +27,8 @@ SITE_FILES = {
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
-                "__flatfolio/": "live reload", "search/pagefind/": "the search index"}  # fmt: skip
+                "__flatfolio/": "live reload", "search/pagefind/": "the search index",
+                "_img/": "the image variants"}  # fmt: skip
 _JUNK = re.compile("|".join(translate(pattern) for pattern in JUNK))  # one match per name, not one per pattern
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -150,6 +151,25 @@ class Route:
     target: object  # the Entry; a redirect target; the file's Path; "atom"/"rss"; a cards.Card; the Series
     field: str = "url"  # where the owner asked for it, for problems
     line: int | None = None
+
+
+def served_file(path: str, routes: dict, static_folder: str | None) -> tuple[Path | None, str | None]:
+    """The file served at a site path (of files/, of a bundle, or the theme's static/) and its route's owner.
+
+    The one resolver of images (images.py) and social images (social.py); the owner is the
+    source a page showing the file records as used (None: a theme file, in the build key).
+    """
+    route = routes.get(path)
+    if route is not None:
+        return (route.target, route.owner) if route.kind == "file" else (None, None)
+    if not path.startswith("/static/") or not static_folder:
+        return None, None
+    base = Path(static_folder).resolve()
+    name = path[len("/static/") :]
+    file = (base / name).resolve()
+    if file.is_relative_to(base) and file.is_file() and not any(is_junk(part) for part in name.split("/")):
+        return file, None  # junk is never published (FREEZER_STATIC_IGNORE)
+    return None, None
 
 
 def root_files(site_root: Path) -> dict[str, Path]:

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import time
 
 import feedparser
@@ -69,9 +70,11 @@ def test_a_frozen_bundle_has_exactly_its_files_at_the_posts_url(write, site_root
     out = tmp_path / "out"
     freeze_site(__import__("app").create_app({"SITE_ROOT": str(site_root)}), out)
     tree = read_tree(out)
-    from test_freeze import EXPECTED_FILES
+    from test_freeze import EXPECTED_FILES, search_index_files
 
-    assert set(tree) == EXPECTED_FILES | static_files() | BUNDLE_FILES
+    variant = re.search(r'srcset="/(_img/[0-9a-f]{16}-320\.webp) 320w"', tree["blog/bundled/index.html"].decode())
+    indexed = search_index_files(tree, posts=4)  # the bundled post is the fourth published one
+    assert set(tree) - indexed == EXPECTED_FILES | static_files() | BUNDLE_FILES | {variant.group(1)}  # its WebP
     assert tree["blog/bundled/diagram.png"] == BUNDLE["posts/2024-01-05-bundled/diagram.png"]
     assert "blog/bundled/sub/data.csv" in (out / MANIFEST).read_text().split()
     assert not any("unfinished" in name or name.endswith("s.png") for name in tree)  # a draft's files stay home
@@ -127,7 +130,7 @@ def test_the_feed_carries_bundle_links_as_absolute_urls(write, site_root, tmp_pa
     assert 'href="https://example.org/blog/bundled/sub/data.csv"' in html
 
 
-def test_editing_a_bundle_image_remakes_only_that_file(write, site_root, tmp_path, made_urls):  # noqa: F811
+def test_editing_a_bundle_image_remakes_only_it_its_variant_and_its_page(write, site_root, tmp_path, made_urls):  # noqa: F811
     write(BUNDLE)
     out = tmp_path / "out"
     rebuild(site_root, out)
@@ -137,7 +140,8 @@ def test_editing_a_bundle_image_remakes_only_that_file(write, site_root, tmp_pat
     image.write_bytes(png(320, 200, "#aa0000"))
     os.utime(image, ns=(time.time_ns() + 10**9,) * 2)  # a new mtime even on a coarse clock
     rebuild(site_root, out)
-    assert made_urls == ["/blog/bundled/diagram.png"]
+    new_variant = re.search(r'srcset="(/_img/\S+)', (out / "blog/bundled/index.html").read_text()).group(1)
+    assert sorted(made_urls) == [new_variant, "/blog/bundled/", "/blog/bundled/diagram.png"]  # the page: its size
     assert read_tree(out) == fresh_build(site_root, tmp_path / "fresh")
     assert (out / "blog/bundled/diagram.png").read_bytes() == image.read_bytes()
 

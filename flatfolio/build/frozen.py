@@ -13,14 +13,14 @@ from flask import Flask
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 from werkzeug.exceptions import HTTPException
 
-from .. import views
+from .. import images, views
 from ..content.uses import recording_body_uses
 from .links import page_links
 
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
 # (a blog with a single page of posts has no /blog/page/2/, a site without series no /series/).
 # The search index's files are written by search.freeze_index, not frozen page by page.
-GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page", "series", "search_index"}
+GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page", "series", "search_index", images.ENDPOINT}
 
 Made = tuple[str, list[str], list[str]]  # (file, sources of the bodies used, links inside)
 _NAMING = Freezer()  # no app: only for urlpath_to_filepath
@@ -39,6 +39,7 @@ def site_urls(app: Flask) -> list[str]:
     """
     everything = Freezer(app, log_url_for=False)  # every URL comes from a generator, never a url_for seen
     everything.register_generator(views.frozen_urls)
+    everything.register_generator(images.frozen_urls)
     urls = list(dict.fromkeys(everything.all_urls()))
     adapter = app.url_map.bind("localhost")
     seen = set(GENERATED_ENDPOINTS)

@@ -17,7 +17,14 @@ from flask_flatpages.page import Page as FlatPage
 from ..bundles import INDEXES
 from ..cache import diagram_store, renderer_fingerprint
 from ..problems import Problem
-from ..render import code_problems, diagram_problems, math_problems, nesting_overflow, render_markdown
+from ..render import (
+    alt_problems,
+    code_problems,
+    diagram_problems,
+    math_problems,
+    nesting_overflow,
+    render_markdown,
+)
 from ..store import Store
 from ..text import has_control_chars, strip_control_chars
 from ..urls import is_hidden_or_junk
@@ -122,6 +129,8 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int, d
         problems.append(Problem(source, "code", message, body_line + line))
     for line, message in diagram_problems(body, diagrams):
         problems.append(Problem(source, "diagram", message, body_line + line))
+    for line, message in alt_problems(body):
+        problems.append(Problem(source, "image", message, body_line + line))
     try:
         meta = _clean_strings(load_yaml(meta_text), {})
     except RecursionError:

@@ -20,6 +20,8 @@ FEATURES = {
     "caution": ".callout-caution",
     "mermaid diagram": "figure.diagram-mermaid svg",
     "dot diagram": "figure.diagram-dot svg",
+    "sized image": "figure.image img[width][height][srcset][sizes]",
+    "image caption": "figure.image figcaption",
 }
 
 # For each feature: how many there are, and the size and colors of the first one (with the
