@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, jsonld, livereload, pagecache, security, views
+from flatfolio import commands, cv, jsonld, livereload, pagecache, security, views
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -27,4 +27,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     pagecache.init_app(app)
     commands.init_app(app)
     livereload.init_app(app)
+    cv.init_app(app)
     return app

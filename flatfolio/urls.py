@@ -22,6 +22,7 @@ SITE_FILES = {
     "index.html": "the home page", "blog/index.html": "the blog index", "tags/index.html": "the tag index",
     "feed.xml": "the Atom feed", "rss.xml": "the RSS feed", "sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
+    "cv.pdf": "the CV (flatfolio/cv.py)",
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
