@@ -70,7 +70,7 @@ def _runs(inline, style: dict, page_url: str, base: str) -> list[dict]:
     runs = []
     for node in inline.children:
         kind = node.type
-        if kind in ("text", "code_inline"):
+        if kind in ("text", "code_inline") and node.content:  # markdown-it leaves empty texts around emphasis
             runs.append({**style, "text": node.content, "code": kind == "code_inline"})
         elif kind == "softbreak":
             runs.append({**style, "text": " ", "code": False})

@@ -400,7 +400,8 @@ def check_control_chars(out, tree):
         assert entry.title == "Bell and null"
         assert entry.summary == "Summary"
     for name, data in tree.items():
-        assert b"\x07" not in data and b"\x00" not in data, name
+        if not name.endswith(".pdf"):  # compressed streams hold any byte; the CV shows no post anyway
+            assert b"\x07" not in data and b"\x00" not in data, name
     assert "<p>Body with control chars.</p>" in html_of(tree, "blog/control/index.html")
 
 
