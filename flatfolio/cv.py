@@ -9,6 +9,7 @@ kept in `.cache/cv/` under a hash of exactly that data, the template and Typst's
 version, so only a change to what the CV shows makes it again.
 """
 
+import contextlib
 import json
 import re
 from datetime import date, datetime
@@ -29,6 +30,8 @@ STORE_VERSION = "1"  # bump when the data given to the template changes shape
 SECTIONS = ("experience", "projects", "publications", "courses")  # page paths, in CV order
 LABELS = {"github": "GitHub", "linkedin": "LinkedIn", "scholar": "Google Scholar"}
 LINK_SCHEMES = ("http", "https", "mailto")
+MAX_PAGES = 2  # a longer CV builds, with a warning from `check`
+KEEP = 4  # CVs kept in .cache/cv/: the dev server's and the build's (their base URLs may differ), and older ones
 _DIAGNOSTIC = re.compile(r"^error: (?P<message>.*)\n\s*┌─ (?P<file>[^\n]*?):(?P<line>\d+):\d+", re.MULTILINE)
 
 
@@ -44,7 +47,9 @@ def _publications(site: Site) -> list[dict]:
     """The publications to list, each {title, venue, kind, year, links}: the YAML `publications:` of the page.
 
     The one place the CV reads publications: when BibTeX publications land, return
-    `bibliography.publications(site)` here (mapped to these keys).
+    `bibliography.publications(site)` here, mapped to these keys ({kind: url} links).
+    Reading a .bib file must record it (`content.uses.note_source_use`), so that an edit
+    of it makes the CV again in an incremental freeze.
     """
     page = site.pages.get("publications")
     return [dict(item) for item in page.publications] if page else []
@@ -221,16 +226,30 @@ def render(app: Flask, data: dict) -> bytes:
     pdf = store.read(key)
     if pdf is None:
         pdf = _compile(template, shown, payload)
-        store.write(key, pdf)
+        if store.write(key, pdf):
+            _prune(store)
     return pdf
 
 
+def _prune(store: Store) -> None:
+    """Keep the newest KEEP CVs (and no older layout's): every edit of the CV's pages makes a new one."""
+    store.prune_other_versions()
+    with contextlib.suppress(OSError):  # another process pruned first: only cache entries are at stake
+        names = [entry.name for entry in store.folder.iterdir() if not entry.name.startswith(".")]  # .tmp-: writes
+        for name in sorted(names, key=lambda name: (store.folder / name).stat().st_mtime_ns)[:-KEEP]:
+            store.delete(name)
+
+
 def problems(app: Flask, site: Site, base: str) -> list[Problem]:
-    """Typeset the CV now (kept in the cache for the freeze): no problem, or the layout's one, for check and freeze."""
+    """Typeset the CV now (kept in the cache for the freeze): the layout's error, or a warning past two pages."""
     try:
-        render(app, cv_data(site, base))
+        pdf = render(app, cv_data(site, base))
     except CVError as error:
         return [error.problem]
+    pages = re.search(rb"/Type\s*/Pages\s*/Count (\d+)", pdf)  # the page tree's count, as Typst writes it
+    if pages and int(pages[1]) > MAX_PAGES:
+        message = f"/cv.pdf has {int(pages[1])} pages: shorten the experience or the project summaries to fit two"
+        return [Problem(f"pages/{SECTIONS[0]}.md", "cv", message, warning=True)]
     return []
 
 

@@ -167,11 +167,17 @@ def test_the_paper_is_a4_unless_site_toml_says_letter(write, site_root, make_app
     assert (round(float(box.width)), round(float(box.height))) == size
 
 
+def site_problems(app) -> list[str]:
+    with app.app_context():
+        return [str(problem) for problem in app.extensions["flatfolio"].site().problems]
+
+
 def test_an_unknown_paper_is_a_site_toml_problem(write, site_root, make_app):
-    write({"site.toml": (site_root / "site.toml").read_text() + '[cv]\npaper = "a3"\n'})
-    with make_app().app_context():
-        problems = [str(p) for p in create_app({"SITE_ROOT": str(site_root)}).extensions["flatfolio"].site().problems]
-    assert problems == ["site.toml: cv.paper: expected \"a4\" or \"letter\", got 'a3'"]
+    write({"site.toml": (site_root / "site.toml").read_text() + '[cv]\npaper = "a3"\nmargin = 1\n'})
+    assert site_problems(make_app()) == [
+        "site.toml: warning: cv.margin: unknown setting (kept, ignored)",
+        "site.toml: cv.paper: expected \"a4\" or \"letter\", got 'a3'",
+    ]
 
 
 def test_two_fresh_builds_give_the_same_bytes(portfolio, tmp_path):
@@ -212,6 +218,15 @@ def test_only_an_edit_of_what_the_cv_shows_typesets_it_again(portfolio, tmp_path
     assert "Founder · Newco" in pdf_text((out / "cv.pdf").read_bytes())
 
 
+def test_the_cache_keeps_the_newest_cvs_only(portfolio, write, make_app):
+    client = make_app().test_client()
+    for number in range(flatfolio.cv.KEEP + 3):
+        write({"pages/courses.md": PORTFOLIO["pages/courses.md"] + f"- Course {number}\n"})
+        assert f"Course {number}" in pdf_text(client.get("/cv.pdf").data)
+    kept = [path for path in (portfolio / ".cache/cv").rglob("*") if path.is_file()]
+    assert len(kept) == flatfolio.cv.KEEP
+
+
 def test_the_dev_server_shows_an_edit_at_once(portfolio, write, client):
     assert "Newco" not in pdf_text(client.get("/cv.pdf").data)
     write({"pages/courses.md": PORTFOLIO["pages/courses.md"] + "- **Newco 101**\n"})
@@ -234,10 +249,7 @@ def test_the_home_page_resume_link_is_the_cv_unless_site_toml_names_another(writ
 
 def test_a_resume_that_is_no_link_is_a_site_toml_problem(write, site_root):
     write({"site.toml": (site_root / "site.toml").read_text() + '[social]\nresume = "javascript:alert(1)"\n'})
-    app = create_app({"SITE_ROOT": str(site_root)})
-    with app.app_context():
-        problems = [str(p) for p in app.extensions["flatfolio"].site().problems]
-    assert problems == [
+    assert site_problems(create_app({"SITE_ROOT": str(site_root)})) == [
         "site.toml: social.resume: expected an http(s) URL or a path like /resume.pdf, got 'javascript:alert(1)'"
     ]
 
@@ -250,10 +262,7 @@ def test_the_frozen_home_page_links_to_the_frozen_cv(frozen):
 
 def test_a_file_of_files_cannot_take_the_cvs_path(write, make_app):
     write({"files/cv.pdf": "%PDF-1.4 mine"})
-    app = make_app()
-    with app.app_context():
-        problems = [str(p) for p in app.extensions["flatfolio"].site().problems]
-    assert any(p.startswith("files/cv.pdf:") and "the CV" in p for p in problems)
+    assert any(p.startswith("files/cv.pdf:") and "the CV" in p for p in site_problems(make_app()))
 
 
 def test_a_layout_error_is_a_path_line_problem_never_a_traceback(portfolio, tmp_path, monkeypatch, make_app):
@@ -276,6 +285,16 @@ def test_flask_check_reports_a_layout_error(portfolio, tmp_path, monkeypatch):
     result = create_app({"SITE_ROOT": str(portfolio)}).test_cli_runner().invoke(args=["check"])
     assert result.exit_code == 1
     assert f"{layout}:1: cv: unknown variable: nope" in result.stderr
+
+
+def test_a_cv_past_two_pages_builds_with_a_warning_from_check(portfolio, write, tmp_path):
+    write({"pages/experience.md": "---\ntitle: Experience\n---\n" + "- A long line of work done.\n" * 200})
+    app = create_app({"SITE_ROOT": str(portfolio)})
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0
+    assert "pages/experience.md: warning: cv: /cv.pdf has 4 pages: shorten" in result.stderr
+    freeze_site(create_app({"SITE_ROOT": str(portfolio)}), tmp_path / "out")
+    assert len(PdfReader(tmp_path / "out/cv.pdf").pages) == 4
 
 
 HOSTILE = "#$*_@<>\\`[]{}\"'~=/-+.:;!?%&^|"

@@ -75,8 +75,9 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     if site.errors:
         raise ContentError(site.problems)
     base_url = base_url or site.config.base_url
-    if problems := cv.problems(app, site, base_url):  # typeset up front: a layout error stops the build here
-        raise ContentError(problems)
+    cv_problems = cv.problems(app, site, base_url)  # the CV, typeset up front: a layout error stops the build here
+    if any(not problem.warning for problem in cv_problems):
+        raise ContentError(cv_problems)
     # Render uncached Markdown on every core first; Frozen-Flask then finds it in the cache.
     bodies = (entry.file.body for entry in site.entries.values())
     prerender(state.render_cache, bodies, urlsplit(base_url).path.rstrip("/"))
