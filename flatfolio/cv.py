@@ -23,8 +23,10 @@ from .content.model import Page
 from .content.site import Site
 from .problems import Problem
 from .store import Store
+from .typeset import TypesetError, typeset
 from .views import _site, base_url
 
+EXTENSION = "flatfolio.cv"
 TEMPLATE = "cv.typ"  # in the templates folder, beside the HTML templates it matches
 STORE_VERSION = "1"  # bump when the data given to the template changes shape
 SECTIONS = ("experience", "projects", "publications", "courses")  # page paths, in CV order
@@ -32,15 +34,6 @@ LABELS = {"github": "GitHub", "linkedin": "LinkedIn", "scholar": "Google Scholar
 LINK_SCHEMES = ("http", "https", "mailto")
 MAX_PAGES = 2  # a longer CV builds, with a warning from `check`
 KEEP = 4  # CVs kept in .cache/cv/: the dev server's and the build's (their base URLs may differ), and older ones
-_DIAGNOSTIC = re.compile(r"^error: (?P<message>.*)\n\s*┌─ (?P<file>[^\n]*?):(?P<line>\d+):\d+", re.MULTILINE)
-
-
-class CVError(ValueError):
-    """The CV could not be typeset; carries its `path:line: cv: problem`."""
-
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def _publications(site: Site) -> list[dict]:
@@ -193,22 +186,6 @@ def template_path(app: Flask) -> Path:
     return Path(app.root_path, app.template_folder or "templates", TEMPLATE)
 
 
-def _compile(template: Path, shown: str, payload: str) -> bytes:
-    """Typeset the CV from `payload` (JSON data) with only Typst's own fonts, so that every machine agrees."""
-    import typst  # noqa: PLC0415 -- loaded only when a CV is made (the compiler is large)
-
-    try:
-        pdf, _warnings = typst.compile_with_warnings(
-            template, root=template.parent, format="pdf", sys_inputs={"data": payload},
-            ignore_system_fonts=True, timestamp=0,
-        )  # fmt: skip
-    except typst.TypstError as error:
-        found = _DIAGNOSTIC.search(getattr(error, "diagnostic", "") or "")
-        line = int(found["line"]) if found and Path(found["file"]).name == template.name else None
-        raise CVError(Problem(shown, "cv", getattr(error, "message", "") or str(error), line)) from None
-    return pdf
-
-
 def render(app: Flask, data: dict) -> bytes:
     """The CV's PDF for `data`: from `.cache/cv/` when the same data, template and Typst made it before."""
     template = template_path(app)
@@ -219,15 +196,18 @@ def render(app: Flask, data: dict) -> bytes:
     try:
         source = template.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise CVError(Problem(shown, "cv", f"cannot read the layout: {error}")) from None
+        raise TypesetError(Problem(shown, "cv", f"cannot read the layout: {error}")) from None
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     key = hash_parts(installed_versions(("typst",)), source, payload)
+    last = app.extensions[EXTENSION]  # the last CV made: freeze workers find the one made before they forked
     store = Store(app.extensions["flatfolio"].render_cache.root, "cv", STORE_VERSION)
-    pdf = store.read(key)
+    pdf = last.get(key) or store.read(key)
     if pdf is None:
-        pdf = _compile(template, shown, payload)
+        pdf = typeset(template, shown, "cv", payload)
         if store.write(key, pdf):
             _prune(store)
+    last.clear()
+    last[key] = pdf
     return pdf
 
 
@@ -244,7 +224,7 @@ def problems(app: Flask, site: Site, base: str) -> list[Problem]:
     """Typeset the CV now (kept in the cache for the freeze): the layout's error, or a warning past two pages."""
     try:
         pdf = render(app, cv_data(site, base))
-    except CVError as error:
+    except TypesetError as error:
         return [error.problem]
     pages = re.search(rb"/Type\s*/Pages\s*/Count (\d+)", pdf)  # the page tree's count, as Typst writes it
     if pages and int(pages[1]) > MAX_PAGES:
@@ -258,7 +238,7 @@ def cv_pdf():
     site = _site()
     try:
         pdf = render(current_app, cv_data(site, base_url()))
-    except CVError as error:  # a freeze has reported it before making any page (`problems`)
+    except TypesetError as error:  # a freeze has reported it before making any page (`problems`)
         current_app.logger.error("%s", error)
         return Response(f"{error}\n", status=500, mimetype="text/plain")
     return Response(pdf, mimetype="application/pdf")
@@ -266,4 +246,5 @@ def cv_pdf():
 
 def init_app(app: Flask) -> None:
     """Serve /cv.pdf (Frozen-Flask freezes it like any argument-less route)."""
+    app.extensions[EXTENSION] = {}  # key -> the last PDF made
     app.add_url_rule("/cv.pdf", "cv", cv_pdf)

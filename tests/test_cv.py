@@ -2,7 +2,10 @@
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from conftest import read_tree
@@ -13,7 +16,8 @@ from pypdf import PdfReader
 
 import flatfolio.build.frozen
 import flatfolio.cv
-from app import create_app
+import flatfolio.typeset
+from app import PROJECT_ROOT, create_app
 from flatfolio.build.freeze import freeze_site
 from flatfolio.problems import ContentError
 
@@ -95,13 +99,13 @@ def portfolio(write, site_root):
 def renders(monkeypatch) -> list[int]:
     """One item per time Typst typesets the CV."""
     made = []
-    real = flatfolio.cv._compile
+    real = flatfolio.cv.typeset
 
     def counted(*args):
         made.append(1)
         return real(*args)
 
-    monkeypatch.setattr(flatfolio.cv, "_compile", counted)
+    monkeypatch.setattr(flatfolio.cv, "typeset", counted)
     return made
 
 
@@ -227,6 +231,39 @@ def test_the_cache_keeps_the_newest_cvs_only(portfolio, write, make_app):
     assert len(kept) == flatfolio.cv.KEEP
 
 
+def test_forked_freeze_workers_never_typeset_even_without_a_cache(portfolio, tmp_path):
+    # The parent typesets the CV before forking; Typst in a forked child would hang on its
+    # parent's threads, so a worker must take the parent's PDF (a hang fails on the timeout).
+    env = {**os.environ, "FLASK_SITE_ROOT": str(portfolio), "FLASK_FREEZE_PROCESSES": "2"}
+    env["FLASK_RENDER_CACHE"] = "false"
+    env.pop("FLASK_DEBUG", None)
+    command = [sys.executable, "-m", "flask", "--app", "app", "freeze", "--out", str(tmp_path / "out")]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Arista Networks" in pdf_text((tmp_path / "out/cv.pdf").read_bytes())
+    assert not (portfolio / ".cache").exists()
+
+
+THREADS_AFTER_TYPESETTING = """
+import os, sys
+from app import create_app
+from flatfolio import cv
+app = create_app({"SITE_ROOT": sys.argv[1], "RENDER_CACHE": False})
+with app.app_context():
+    site = app.extensions["flatfolio"].site()
+assert cv.problems(app, site, site.config.base_url) == []
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+def test_typesetting_leaves_a_build_process_without_threads(portfolio):
+    # A build forks its workers after typesetting the CV: Typst's threads must live elsewhere.
+    command = [sys.executable, "-c", THREADS_AFTER_TYPESETTING, str(portfolio)]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
+
+
 def test_the_dev_server_shows_an_edit_at_once(portfolio, write, client):
     assert "Newco" not in pdf_text(client.get("/cv.pdf").data)
     write({"pages/courses.md": PORTFOLIO["pages/courses.md"] + "- **Newco 101**\n"})
@@ -319,7 +356,7 @@ def test_hostile_text_is_shown_as_written_and_never_read_as_markup(tmp_path, aut
         ],
     }  # fmt: skip
     app = create_app({"SITE_ROOT": str(tmp_path), "RENDER_CACHE": False})
-    pdf = flatfolio.cv._compile(flatfolio.cv.template_path(app), "templates/cv.typ", json.dumps(data))
+    pdf = flatfolio.typeset.compile_pdf(flatfolio.cv.template_path(app), "templates/cv.typ", "cv", json.dumps(data))
     text = pdf_text(pdf)
     for value in (author, title, venue):
         assert " ".join(value.split()) in text
