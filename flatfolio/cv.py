@@ -37,10 +37,11 @@ KEEP = 4  # CVs kept in .cache/cv/: the dev server's and the build's (their base
 
 
 def _publications(site: Site) -> list[dict]:
-    """The publications to list, each {title, venue, kind, year, links}: the YAML `publications:` of the page.
+    """The publications to list, each {title, venue, kind, year, links, authors}: the page's YAML `publications:`.
 
     The one place the CV reads publications: when BibTeX publications land, return
-    `bibliography.publications(site)` here, mapped to these keys ({kind: url} links).
+    `bibliography.publications(site, page)` here, mapped to these keys ({label: url}
+    links, authors as [{name, owner}]: the owner's name is set in bold).
     Reading a .bib file must record it (`content.uses.note_source_use`), so that an edit
     of it makes the CV again in an incremental freeze.
     """
@@ -58,9 +59,10 @@ def _absolute(href: str, page_url: str, base: str) -> str | None:
     return url if urlsplit(url).scheme in LINK_SCHEMES else None
 
 
-def _link_list(links: dict) -> list[dict]:
-    """{kind: url} of a project or publication as [{label, url}], empty addresses left out."""
-    return [{"label": kind.capitalize(), "url": url} for kind, url in (links or {}).items() if url]
+def _link_list(links: dict, base: str) -> list[dict]:
+    """{kind: url} of a project or publication as [{label, url}], absolute; empty addresses left out."""
+    found = [(kind, _absolute(url, base, base)) for kind, url in (links or {}).items() if url]
+    return [{"label": kind if kind[:1].isupper() else kind.capitalize(), "url": url} for kind, url in found if url]
 
 
 def _runs(inline, style: dict, page_url: str, base: str) -> list[dict]:
@@ -160,13 +162,14 @@ def cv_data(site: Site, base: str) -> dict:
             projects = page.projects
             section["items"] = [{
                 "title": item["title"], "context": item.get("context") or "", "summary": item.get("summary") or "",
-                "links": _link_list(item.get("links")),
+                "links": _link_list(item.get("links"), base),
             } for item in projects]  # fmt: skip
             keywords += [tag.name for item in projects for tag in item.get("tags") or ()]
         elif name == "publications":
             section["items"] = [{
                 "title": item["title"], "venue": item.get("venue") or "", "kind": item.get("kind") or "",
-                "year": str(item.get("year") or ""), "links": _link_list(item.get("links")),
+                "year": str(item.get("year") or ""), "links": _link_list(item.get("links"), base),
+                "authors": [{"name": a["name"], "owner": bool(a.get("owner"))} for a in item.get("authors") or ()],
             } for item in _publications(site)]  # fmt: skip
         else:
             page.note_body_use()  # the CV shows this body: an edit of it must make the CV again

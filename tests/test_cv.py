@@ -164,6 +164,20 @@ def test_the_newest_page_date_dates_the_cv(portfolio, write, make_app):
     assert meta["/CreationDate"].startswith("D:20240502")
 
 
+def test_publications_come_through_one_seam_with_authors_and_site_links(portfolio, make_app, monkeypatch):
+    # What bibliography.publications(site, page) will give, mapped to the CV's keys.
+    publication = {
+        "title": "Raft for data centres", "venue": "A workshop", "kind": "paper", "year": 2016,
+        "links": {"PDF": "/papers/raft.pdf", "doi": "https://doi.org/10.1/x", "code": ""},
+        "authors": [{"name": "B. Other"}, {"name": "Ada Tester", "owner": True}],
+    }  # fmt: skip
+    monkeypatch.setattr(flatfolio.cv, "_publications", lambda site: [publication])
+    data = make_app().test_client().get("/cv.pdf").data
+    assert "B. Other, Ada Tester. Raft for data centres, A workshop, 2016 (paper) PDF · Doi" in pdf_text(data)
+    assert pdf_links(data)[-2:] == ["https://example.org/papers/raft.pdf", "https://doi.org/10.1/x"]
+    assert "A smart-grid event processing system" not in pdf_text(data)
+
+
 @pytest.mark.parametrize(("setting", "size"), [("", (595, 842)), ('[cv]\npaper = "letter"\n', (612, 792))])
 def test_the_paper_is_a4_unless_site_toml_says_letter(write, site_root, make_app, setting, size):
     write({"site.toml": (site_root / "site.toml").read_text() + setting})
@@ -348,7 +362,8 @@ def test_hostile_text_is_shown_as_written_and_never_read_as_markup(tmp_path, aut
             {"name": "projects", "title": title, "items": [{"title": title, "context": venue, "summary": author,
                                                             "links": [{"label": title, "url": "https://x.org/"}]}]},
             {"name": "publications", "title": "P", "items": [{"title": title, "venue": venue, "kind": title,
-                                                               "year": "", "links": []}]},
+                                                               "year": "", "links": [], "authors": [
+                {"name": author, "owner": True}, {"name": venue, "owner": False}]}]},
             {"name": "experience", "title": "E", "blocks": [{"type": "par", "runs": [
                 {"text": title, "bold": True, "italic": True, "strike": False, "code": False, "link": None},
                 {"text": venue, "bold": False, "italic": False, "strike": False, "code": True, "link": None},
