@@ -5,7 +5,20 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from flatfolio import commands, cv, jsonld, livereload, pagecache, security, views
+from flatfolio import (
+    bibliography,
+    commands,
+    cv,
+    jsonfeed,
+    jsonld,
+    livereload,
+    pagecache,
+    search,
+    security,
+    series,
+    social,
+    views,
+)
 from flatfolio.content import state
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -23,9 +36,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["flatfolio"] = state.ContentState(app, Path(app.config["SITE_ROOT"]))
     views.init_app(app)
     jsonld.init_app(app)
+    series.init_app(app)
+    jsonfeed.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
     commands.init_app(app)
     livereload.init_app(app)
+    social.init_app(app)
+    bibliography.init_app(app)
+    search.init_app(app)
     cv.init_app(app)
     return app

@@ -43,8 +43,8 @@ def front_matter(title: str, day: date, tags: list[str], external_url: str | Non
 def _slugs_in_use(posts: Path) -> dict[str, str]:
     """The slug of every post file anywhere below posts/ (its `slug:` or its file name), mapped to its path there."""
     used = {}
-    for file, rel in content_files(posts):
-        slug = file_slug(file)
+    for file, rel in content_files(posts, bundles=True):
+        slug = file_slug(f"posts/{rel}")
         try:
             data = read_regular_file(file)
         except OSError:

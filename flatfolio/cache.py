@@ -17,8 +17,10 @@ from .store import Store, make_cache_folder
 
 CACHE_FOLDER = ".cache"  # in the site folder; git-ignored, never part of a build
 # Everything rendering depends on besides the Markdown text itself.
-RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml", "latex2mathml")
-RENDER_MODULES = ("render.py", "mathml.py", "codeblocks.py", "callouts.py", "text.py", "feeds.py")
+RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "pygments", "lxml", "latex2mathml",
+                    "mermaid-render", "graphviz-pure")
+RENDER_MODULES = ("render.py", "mathml.py", "codeblocks.py", "callouts.py", "text.py", "feeds.py",
+                  "diagrams.py")
 
 
 def hash_parts(*parts: str) -> str:
@@ -60,6 +62,11 @@ def render_key(text: str, base_path: str) -> str:
     return cache_key("markdown", base_path, text)
 
 
+def diagram_store(cache_root: Path | None) -> Store:
+    """Laid-out diagrams (`diagrams.py`) by kind and source: a diagram is laid out once, whatever else changes."""
+    return Store(cache_root, "diagrams", renderer_fingerprint())
+
+
 class RenderCache:
     """Rendered HTML by render key: handed-over results in memory, and entries in the store on disk.
 
@@ -70,6 +77,7 @@ class RenderCache:
     def __init__(self, folder: Path | None):
         self.root = folder
         self.store = Store(folder, "render", renderer_fingerprint())
+        self.diagrams = diagram_store(folder)
         self._handed_over: dict[str, str] = {}
 
     def has(self, text: str, base_path: str) -> bool:
@@ -100,6 +108,7 @@ class RenderCache:
     def prune_other_versions(self) -> None:
         """Delete what older renderers (other library versions or rendering code) left: no key can reach it."""
         self.store.prune_other_versions()
+        self.diagrams.prune_other_versions()
 
     def memo(self, compute, *parts: str) -> str:
         """`compute(*parts)`, a pure function of its text arguments, stored on disk."""

@@ -176,6 +176,8 @@ class LinkChecker:
         if endpoint == "entry":  # nothing claimed this path
             posts_prefix = self.site.config.post_url.split("{", 1)[0]
             return None, f"no {'post' if path.startswith(posts_prefix) and posts_prefix != '/' else 'page'} at this URL"
+        if endpoint == "series":  # every series page is a route: there is none here
+            return None, "no series at this URL"
         if endpoint == "home":
             home = self.site.pages.get("")
             return (home if home and (with_hidden or not home.draft) else None), None

@@ -44,6 +44,8 @@ class SiteConfig:
     links: str = "error"  # [urls] links: what a broken internal link is, "error" or "warn"
     feeds: dict[str, str] = field(default_factory=dict)  # [urls] atom_feeds, rss_feeds: extra path -> "atom" | "rss"
     redirects: dict[str, str] = field(default_factory=dict)  # [redirects] old path -> new path or URL
+    image: str = ""  # the default social card image: a site path ("/static/card.png", a file of files/)
+    cards: bool = False  # a generated 1200x630 card for each post without an image (and no default image)
     cv_paper: str = "a4"  # [cv] paper: the page size of /cv.pdf, "a4" or "letter"
     extra: dict = field(default_factory=dict)
 
@@ -86,6 +88,7 @@ def _text(raw: dict, key: str, problems: list, path: str, default=None) -> str:
 KNOWN_KEYS = {
     "title", "author", "base_url", "description", "language", "timezone",
     "posts_per_page", "cname", "nav", "social", "role", "location", "avatar", "email", "open_to", "urls", "redirects",
+    "image", "cards",
     "cv",
 }  # fmt: skip
 URL_KEYS = {"post", "links", "atom_feeds", "rss_feeds"}
@@ -142,6 +145,25 @@ def _url_settings(raw: dict, problems: list, path: str) -> dict:
         except ValueError as error:
             problems.append(Problem(path, f"redirects.{old!r}", str(error)))
     settings["redirects"] = redirects
+    return settings
+
+
+def _card_settings(raw: dict, problems: list, path: str) -> dict:
+    """`image` (the default social card: a file of this site, checked against the routes by social.py) and `cards`."""
+    settings = {}
+    image = raw.get("image", "")
+    try:
+        settings["image"] = site_path(image) if image != "" else ""
+        if image.endswith("/"):
+            raise ValueError(f"expected the path of an image file like /static/card.png, got {image!r}")
+    except (ValueError, AttributeError):
+        message = f"expected the path of an image file on this site like /static/card.png, got {image!r}"
+        problems.append(Problem(path, "image", message))
+    cards = raw.get("cards", False)
+    if isinstance(cards, bool):
+        settings["cards"] = cards
+    else:
+        problems.append(Problem(path, "cards", f"expected true or false, got {cards!r}"))
     return settings
 
 
@@ -229,6 +251,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         problems.append(Problem(path, "cname", f"expected a domain name like blog.example.org, got {cname!r}"))
 
     urls = _url_settings(raw, problems, path)
+    cards = _card_settings(raw, problems, path)
     cv = _cv_settings(raw, problems, path)
     for key in sorted(set(raw) - KNOWN_KEYS):
         problems.append(Problem(path, key, "unknown setting (kept, available as site.extra)", warning=True))
@@ -238,7 +261,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     config = SiteConfig(
         title=title, author=author, base_url=base_url, description=description,
         language=language, timezone=timezone, posts_per_page=per_page, cname=cname,
-        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile, **urls, **cv,
+        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile, **urls, **cards, **cv,
         extra={k: raw[k] for k in set(raw) - KNOWN_KEYS},
     )  # fmt: skip
     return config, problems

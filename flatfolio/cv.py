@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, Response, current_app
 
+from .bibliography import publications
 from .cache import hash_parts, installed_versions
 from .content.model import Page
 from .content.site import Site
@@ -37,16 +38,17 @@ KEEP = 4  # CVs kept in .cache/cv/: the dev server's and the build's (their base
 
 
 def _publications(site: Site) -> list[dict]:
-    """The publications to list, each {title, venue, kind, year, links, authors}: the page's YAML `publications:`.
+    """The publications page's entries (its .bib file's, then its `publications:` list), as CV data.
 
-    The one place the CV reads publications: when BibTeX publications land, return
-    `bibliography.publications(site, page)` here, mapped to these keys ({label: url}
-    links, authors as [{name, owner}]: the owner's name is set in bold).
-    Reading a .bib file must record it (`content.uses.note_source_use`), so that an edit
-    of it makes the CV again in an incremental freeze.
+    `bibliography.publications` records the .bib file as used, so an edit of it makes the CV again.
     """
     page = site.pages.get("publications")
-    return [dict(item) for item in page.publications] if page else []
+    if page is None:
+        return []
+    return [{
+        "title": item.title, "venue": item.venue, "kind": item.kind, "year": item.year, "links": item.links,
+        "authors": [{"name": author.name, "owner": author.owner} for author in item.authors], "et_al": item.et_al,
+    } for item in publications(site, page)]  # fmt: skip
 
 
 def _absolute(href: str, page_url: str, base: str) -> str | None:
@@ -170,6 +172,7 @@ def cv_data(site: Site, base: str) -> dict:
                 "title": item["title"], "venue": item.get("venue") or "", "kind": item.get("kind") or "",
                 "year": str(item.get("year") or ""), "links": _link_list(item.get("links"), base),
                 "authors": [{"name": a["name"], "owner": bool(a.get("owner"))} for a in item.get("authors") or ()],
+                "et_al": bool(item.get("et_al")),
             } for item in _publications(site)]  # fmt: skip
         else:
             page.note_body_use()  # the CV shows this body: an edit of it must make the CV again

@@ -1,13 +1,15 @@
-"""Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates."""
+"""Feeds: Atom and RSS 2.0 built with feedgen, with absolute links and content-derived dates; each entry's HTML."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from .content.model import Post, Tag
+from .content.series import Series
 from .content.site import Site
 
 if TYPE_CHECKING:
@@ -56,6 +58,29 @@ def absolute_links(html: str, page_url: str, site_url: str, base_path: str) -> s
     return _SET_ASIDE.sub(lambda match: set_aside[int(match.group(1))], inner)
 
 
+def part_note(series: Series, post: Post, series_url: str) -> str:
+    """The line a part's feed entry starts with: "Part 2 of 3 in the series <a>Name</a>.".
+
+    Feeds hold published posts only, even on a dev server showing drafts: so do their numbers.
+    """
+    parts = [part for part in series.parts if not part.hidden]
+    number = next(index for index, part in enumerate(parts, 1) if part is post)
+    where = f'<a href="{escape(series_url)}">{escape(series.name)}</a>'
+    return f"<p>Part {number} of {len(parts)} in the series {where}.</p>\n"
+
+
+def entry_html(site: Site, post: Post, permalink: str, url_of, base_path: str, cache=None) -> str:
+    """A post's HTML for feeds: absolute links, after a "Part n of m" line when it is part of a series.
+
+    Readers show an entry's content, while few show its categories: the series line is
+    what a reader of one part sees of the others.
+    """
+    link_args = (post.html, permalink, site.config.base_url, base_path)
+    content = cache.memo(absolute_links, *link_args) if cache else absolute_links(*link_args)
+    series = site.series_of(post)
+    return part_note(series, post, url_of(series)) + content if series else content
+
+
 def build_feed(
     site: Site, posts: list[Post], *, title: str, feed_url: str, page_url: str, url_of, base_path: str, cache=None,
     tag: Tag | None = None,
@@ -97,8 +122,7 @@ def build_feed(
         entry.author({"name": config.author})
         if post.summary:
             entry.summary(post.summary)
-        link_args = (post.html, permalink, config.base_url, base_path)
-        content = cache.memo(absolute_links, *link_args) if cache else absolute_links(*link_args)
+        content = entry_html(site, post, permalink, url_of, base_path, cache)
         if content.strip():
             entry.content(content, type="html")
         for category in [tag] if tag is not None else post.tags:

@@ -141,6 +141,7 @@ def make_markdown() -> MarkdownIt:
 
     from .callouts import callouts_plugin
     from .codeblocks import code_blocks_plugin
+    from .diagrams import diagrams_plugin
     from .mathml import math_plugin
 
     md = MarkdownIt("commonmark", {"highlight": highlight_code})
@@ -149,6 +150,7 @@ def make_markdown() -> MarkdownIt:
     md.use(tasklists_plugin)
     md.use(math_plugin)
     md.use(code_blocks_plugin)
+    md.use(diagrams_plugin)
     md.use(callouts_plugin)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.core.ruler.push("heading_permalinks", _heading_permalinks)
@@ -164,9 +166,9 @@ def _markdown() -> MarkdownIt:
     return make_markdown()
 
 
-def render_markdown(text: str, base_path: str = "") -> str:
-    """Render Markdown to HTML; root-relative links are prefixed with `base_path`."""
-    return _markdown().render(text, {"base_path": base_path.rstrip("/")})
+def render_markdown(text: str, base_path: str = "", diagrams=None) -> str:
+    """Render Markdown to HTML; root-relative links are prefixed with `base_path`, diagrams kept in `diagrams`."""
+    return _markdown().render(text, {"base_path": base_path.rstrip("/"), "diagrams": diagrams})
 
 
 # What a line opening a nested container starts with: quote marks, list markers, indentation
@@ -227,6 +229,13 @@ def code_problems(text: str) -> list[tuple[int, str]]:
     from .codeblocks import code_errors
 
     return code_errors(_markdown(), text)
+
+
+def diagram_problems(text: str, diagrams=None) -> list[tuple[int, str]]:
+    """(0-based line, message) of each mermaid or dot fence that cannot be laid out (the page shows its source)."""
+    from .diagrams import diagram_errors
+
+    return diagram_errors(_markdown(), text, diagrams)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)

@@ -19,10 +19,16 @@ HEADER_ONLY_DIRECTIVES = {"frame-ancestors"}
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 
-def content_security_policy(meta: bool = False) -> str:
-    """The policy as a header value, or without header-only directives for a <meta> tag."""
+def content_security_policy(meta: bool = False, additions: dict[str, str] | None = None) -> str:
+    """The policy as a header value, or without header-only directives for a <meta> tag.
+
+    `additions` appends sources to directives for one page (the search page's wasm), never to others.
+    """
+    extra = additions or {}
     return "; ".join(
-        f"{name} {value}" for name, value in CSP_DIRECTIVES if not (meta and name in HEADER_ONLY_DIRECTIVES)
+        f"{name} {value} {extra[name]}" if name in extra else f"{name} {value}"
+        for name, value in CSP_DIRECTIVES
+        if not (meta and name in HEADER_ONLY_DIRECTIVES)
     )
 
 

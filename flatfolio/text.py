@@ -29,8 +29,13 @@ def slugify(text: str) -> str:
 
 
 def file_slug(path: str) -> str:
-    """The slug a post file's name gives it: posts/2024-05-01-Hello_World.md -> "hello-world"."""
-    return slugify(_DATE_PREFIX.sub("", PurePath(path).stem))
+    """The slug a post file's name gives it: posts/2024-05-01-Hello_World.md -> "hello-world".
+
+    A page bundle's index (posts/2024-05-01-x/index.md) takes its folder's name: "x".
+    """
+    pure = PurePath(path)
+    bundle = len(pure.parts) > 2 and pure.name in ("index.md", "index.markdown")
+    return slugify(_DATE_PREFIX.sub("", pure.parent.name if bundle else pure.stem))
 
 
 def strip_control_chars(text: str) -> str:

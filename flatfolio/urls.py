@@ -22,11 +22,13 @@ SITE_FILES = {
     "index.html": "the home page", "blog/index.html": "the blog index", "tags/index.html": "the tag index",
     "feed.xml": "the Atom feed", "rss.xml": "the RSS feed", "sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
+    "feed.json": "the JSON feed",
+    "search/index.html": "the search page",
     "cv.pdf": "the CV (flatfolio/cv.py)",
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",
-                "__flatfolio/": "live reload"}  # fmt: skip
+                "__flatfolio/": "live reload", "search/pagefind/": "the search index"}  # fmt: skip
 _JUNK = re.compile("|".join(translate(pattern) for pattern in JUNK))  # one match per name, not one per pattern
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -144,39 +146,44 @@ def theme_files(static_folder: str | None) -> frozenset[str]:
 class Route:
     """What answers at a path: an entry, a redirect, a file of files/ or an extra feed; `owner` put it there."""
 
-    kind: str  # "entry", "redirect", "file" or "feed"
+    kind: str  # "entry", "redirect", "file" (of files/ or a bundle), "feed", "card" (a generated image) or "series"
     owner: str  # the source file (or site.toml) that asked for this path
-    target: object  # the Entry; the redirect's target path or URL; the file's Path; "atom" or "rss"
+    target: object  # the Entry; a redirect target; the file's Path; "atom"/"rss"; a cards.Card; the Series
     field: str = "url"  # where the owner asked for it, for problems
     line: int | None = None
 
 
 def root_files(site_root: Path) -> dict[str, Path]:
     """Every publishable file below files/ by the path it is served at; junk, FIFOs and escaping links left out."""
-    base = site_root / ROOT_FILES
+    return {"/" + rel: path for rel, path in files_below(site_root / ROOT_FILES, is_junk).items()}
+
+
+def files_below(base: Path, skip) -> dict[str, Path]:
+    """Every regular file below `base` by relative path, sorted; names `skip` matches and escaping links left out."""
     if not base.is_dir():
         return {}
     real_base, found = base.resolve(), {}
     for folder, dirs, names in os.walk(base, followlinks=False):
-        dirs[:] = sorted(name for name in dirs if not is_junk(name))
+        dirs[:] = sorted(name for name in dirs if not skip(name))
         for name in sorted(names):
             path = Path(folder, name)
             try:
                 inside = path.resolve().is_relative_to(real_base) and path.is_file()  # is_file follows symlinks
             except (OSError, RuntimeError):  # a symlink loop
                 inside = False
-            if not is_junk(name) and inside:
-                found["/" + path.relative_to(base).as_posix()] = path
+            if not skip(name) and inside:
+                found[path.relative_to(base).as_posix()] = path
     return found
 
 
 def assign_routes(
-    entries, redirects: dict, feeds: dict, files: dict[str, Path], theme: frozenset[str] = frozenset()
+    entries, redirects: dict, feeds: dict, files: dict[str, Path], theme: frozenset[str] = frozenset(), more=(),
 ) -> tuple[dict[str, Route], list]:
     """Every path the content asks for, by path; a second claim to one output file is a problem naming both.
 
     Claims are made in a fixed order (entries, their aliases, site.toml redirects, extra
-    feeds, files), so the first owner keeps the path and the later one is reported.
+    feeds, files, then `more`: (path, Route) pairs such as page bundle files, cards and, last, the
+    series pages), so the first owner keeps the path and the later one is reported.
     """
     routes: dict[str, Route] = {}
     by_file: dict[str, Route] = {}
@@ -203,11 +210,12 @@ def assign_routes(
         claim(old, Route("redirect", "site.toml", new, "redirects"))
     for path, kind in feeds.items():
         claim(path, Route("feed", "site.toml", kind, f"{kind}_feeds"))
-    for path, file in files.items():
+    file_routes = [(path, Route("file", f"{ROOT_FILES}{path}", file, "file")) for path, file in files.items()]
+    for path, route in (*file_routes, *more):
         if _CONTROL.search(path):  # URL parsing drops tabs and line breaks: no URL can reach such a file
             message = "a name with a tab, line break or control character cannot be a URL: rename the file"
-            shown = _CONTROL.sub(lambda match: repr(match.group())[1:-1], f"{ROOT_FILES}{path}")  # stays one line
+            shown = _CONTROL.sub(lambda match: repr(match.group())[1:-1], route.owner)  # stays one line
             problems.append(Problem(shown, "file", message))
             continue
-        claim(path, Route("file", f"{ROOT_FILES}{path}", file, "file"))
+        claim(path, route)
     return routes, problems

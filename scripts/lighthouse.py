@@ -1,6 +1,6 @@
-"""Lighthouse scores of the shipped site: home, blog index and the newest post, on mobile and desktop.
+"""Lighthouse scores of the shipped site: home, blog, newest post, publications and a series, mobile and desktop.
 
-Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post] [--forms mobile,desktop]
+Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post,publications,series] [--forms mobile,desktop]
 
 Freezes the repo's content, serves it on 127.0.0.1, runs npm `lighthouse` (installed by
 `npm ci`) on Debian's Chromium and prints the four category scores of each run. The full
@@ -23,6 +23,7 @@ from scripts.shipped_site import CHROMIUM_FLAGS, NODE_MODULES, built_and_served,
 
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 FORM_FACTORS = {"mobile": [], "desktop": ["--preset=desktop"]}
+PAGES = ("home", "blog", "post", "publications", "series")
 LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
 RUN_TIMEOUT = 300  # seconds; a run normally takes 15 to 25
 
@@ -67,12 +68,12 @@ def print_table(rows: list[list[str]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("test-artifacts/lighthouse"), help="folder for the reports")
-    parser.add_argument("--pages", default="home,blog,post", help="which of home, blog, post (default: all)")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"which of {', '.join(PAGES)} (default: all)")
     parser.add_argument("--forms", default=",".join(FORM_FACTORS), help="which of mobile, desktop (default: both)")
     args = parser.parse_args()
     chosen_pages, forms = args.pages.split(","), args.forms.split(",")
-    if not set(chosen_pages) <= {"home", "blog", "post"} or not set(forms) <= set(FORM_FACTORS):
-        parser.error("--pages takes home, blog, post; --forms takes mobile, desktop")
+    if not set(chosen_pages) <= set(PAGES) or not set(forms) <= set(FORM_FACTORS):
+        parser.error(f"--pages takes {', '.join(PAGES)}; --forms takes mobile, desktop")
     chromium = shutil.which("chromium")
     if chromium is None or not LIGHTHOUSE.is_file():
         print("needs chromium (apt-get install chromium) and node_modules (npm ci)", file=sys.stderr)
@@ -83,6 +84,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, built_and_served(Path(folder)) as (build, site):
         posts = post_urls(build, site)
         pages = {"home": site, "blog": site + "blog/", **({"post": posts[0]} if posts else {})}
+        pages["publications"] = site + "publications/"
+        series = sorted(path.parent.name for path in (build / "series").glob("*/index.html"))
+        pages.update({"series": f"{site}series/{series[0]}/"} if series else {})
         for name, url in pages.items():
             if name not in chosen_pages:
                 continue

@@ -19,6 +19,7 @@ language = "en"
 timezone = "Asia/Kolkata"
 posts_per_page = 2
 nav = [{ title = "Blog", url = "/blog/" }, { title = "About", url = "/about/" }]
+cards = true
 """
 
 # A small site that exercises every route; drafts and scheduled posts carry markers
@@ -51,6 +52,7 @@ FIXTURE_SITE = {
         title: First <post> & "quotes"
         date: 2024-01-10
         tags: [Go, Databases]
+        series: Building a cache
         ---
         The first paragraph, with a [link](/blog/second-post/) and ![icon](/static/favicon.svg).
 
@@ -74,6 +76,7 @@ FIXTURE_SITE = {
         date: 2024-02-20T09:30:00
         updated: 2024-03-01
         tags: [go]
+        series: Building a cache
         summary: An explicit summary.
         ---
         Relative link to the [first](../first-post/) post.
@@ -93,6 +96,7 @@ FIXTURE_SITE = {
         title: SECRET draft
         date: 2024-01-01
         tags: [secret-tag]
+        series: Building a cache
         draft: true
         ---
         SECRET body.
@@ -102,6 +106,7 @@ FIXTURE_SITE = {
         title: FUTURE post
         date: 2999-01-01
         tags: [future-tag, go]
+        series: Building a cache
         ---
         FUTURE body.
         """,
@@ -109,14 +114,17 @@ FIXTURE_SITE = {
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:
-    """Write dedented files below `root` (a value of None deletes the file)."""
+    """Write dedented files below `root` (a value of None deletes the file; bytes are written as they are)."""
     for name, text in files.items():
         path = root / name
         if text is None:
             path.unlink(missing_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dedent(text), encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(dedent(text), encoding="utf-8")
     return root
 
 

@@ -7,11 +7,13 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import read_tree
 
 from app import PROJECT_ROOT
+from flatfolio.search import INDEX_FOLDER
 
 
 def flask(site_root, *args, env: dict | None = None):
@@ -28,7 +30,7 @@ def test_freeze_prints_a_summary_line(site_root, tmp_path):
     out = tmp_path / "out"
     result = flask(site_root, "freeze", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 12 pages (3 posts), ")
+    assert result.stdout.startswith("Built 15 pages (3 posts), ")
     assert (out / "index.html").is_file()
 
 
@@ -81,11 +83,16 @@ def test_help_documents_exit_codes(site_root):
     assert "Exit status: 0 built; 1 content errors" in " ".join(result.stdout.split())
 
 
+def frozen_count(out: Path) -> int:
+    """The URLs a freeze reports: every file but .nojekyll, the manifest and the search index (written at once)."""
+    return sum(not name.startswith(INDEX_FOLDER) for name in read_tree(out)) - 2
+
+
 def test_freeze_progress_is_one_plain_line_per_page_when_not_a_terminal(site_root, tmp_path):
     result = flask(site_root, "freeze", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
-    urls_frozen = len(read_tree(tmp_path / "out")) - 2  # every file but .nojekyll and the manifest
+    urls_frozen = frozen_count(tmp_path / "out")
     assert [line.split(" ")[0] for line in lines] == [f"[{n}/{urls_frozen}]" for n in range(1, urls_frozen + 1)]
     urls = {line.split(" ", 1)[1] for line in lines}
     assert {"/", "/blog/first-post/", "/tags/go/feed.xml", "/static/favicon.svg", "/404.html"} <= urls
@@ -97,7 +104,7 @@ def test_freeze_quiet_prints_only_the_summary(site_root, tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     files = len(read_tree(tmp_path / "out")) - 1  # the manifest is not counted
-    assert re.fullmatch(rf"Built 12 pages \(3 posts\), {files} files, [\d,]+ bytes in [\d.]+ s -> .*\n", result.stdout)
+    assert re.fullmatch(rf"Built 15 pages \(3 posts\), {files} files, [\d,]+ bytes in [\d.]+ s -> .*\n", result.stdout)
 
 
 def test_freeze_shows_a_progress_bar_on_a_terminal(site_root, tmp_path):
@@ -124,9 +131,10 @@ def test_freeze_shows_a_progress_bar_on_a_terminal(site_root, tmp_path):
     os.close(main)
     assert process.wait(timeout=60) == 0
     text = output.decode()
-    urls_frozen = len(read_tree(tmp_path / "out")) - 2
+    urls_frozen = frozen_count(tmp_path / "out")
     assert "Freezing  [" in text and f"{urls_frozen}/{urls_frozen}" in text and f"[1/{urls_frozen}]" not in text
-    assert text.rstrip().splitlines()[-1].startswith(f"Built 12 pages (3 posts), {urls_frozen + 1} files, ")
+    files = len(read_tree(tmp_path / "out")) - 1  # the manifest is not counted
+    assert text.rstrip().splitlines()[-1].startswith(f"Built 15 pages (3 posts), {files} files, ")
 
 
 @pytest.mark.parametrize("command", ["freeze", "new", "check", "publish"])
@@ -148,7 +156,7 @@ def test_freezing_on_several_processes_gives_the_same_bytes(site_root, tmp_path,
     # Every URL reported once, whichever process froze it.
     urls = [line.split(" ", 1)[1] for line in parallel.stderr.splitlines()]
     assert sorted(urls) == sorted(line.split(" ", 1)[1] for line in serial.stderr.splitlines())
-    assert len(urls) == len(set(urls)) == len(read_tree(tmp_path / "parallel")) - 2
+    assert len(urls) == len(set(urls)) == frozen_count(tmp_path / "parallel")
 
 
 FAIL_ONE_WRITE = """

@@ -13,6 +13,7 @@ import flatfolio.build.frozen
 from app import create_app
 from flatfolio.build import reuse
 from flatfolio.build.freeze import freeze_site
+from flatfolio.search import INDEX_FOLDER as INDEX
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,14 @@ def fresh_build(site_root: Path, folder: Path) -> dict[str, bytes]:
     """The reference: no render cache, no record, no spare tree; every file made."""
     freeze_site(create_app({"SITE_ROOT": str(site_root), "RENDER_CACHE": False}), folder)
     return read_tree(folder)
+
+
+def inodes(out: Path) -> dict[str, int]:
+    return {name: os.stat(out / name).st_ino for name in read_tree(out)}
+
+
+def index_files(out: Path) -> int:
+    return sum(name.startswith(INDEX) for name in read_tree(out))
 
 
 def rebuild(site_root: Path, out: Path):
@@ -64,6 +73,9 @@ EDITS = {
     "an alias": lambda root: (root / "pages/about.md").write_text(
         (root / "pages/about.md").read_text().replace("summary:", "aliases: [/about-me/, /me.html]\nsummary:")
     ),
+    "a post's series": lambda root: (root / "posts/2024-02-20-second-post.md").write_text(
+        (root / "posts/2024-02-20-second-post.md").read_text().replace("series: Building a cache", "series: Other")
+    ),
     "a post's own url": lambda root: (root / "posts/2024-02-20-second-post.md").write_text(
         (root / "posts/2024-02-20-second-post.md")
         .read_text()
@@ -78,11 +90,16 @@ def test_a_rebuild_after_an_edit_equals_a_fresh_build(site_root, tmp_path, made_
     rebuild(site_root, out)
     rebuild(site_root, out)  # the first build becomes the spare tree
     made_urls.clear()
+    before = inodes(out)
     EDITS[edit](site_root)
     report = rebuild(site_root, out)
     made = list(made_urls)
     assert read_tree(out) == fresh_build(site_root, tmp_path / "fresh")
-    assert report.reused + len(made) == report.files - 1  # every URL's file, all but .nojekyll
+    # The search index's files are written (or linked) by search.freeze_index, not frozen URL by URL.
+    written = [name for name, inode in inodes(out).items() if name.startswith(INDEX) and before.get(name) != inode]
+    assert report.reused + len(made) + len(written) == report.files - 1  # every file but .nojekyll
+    if edit in ("nothing", "a page's body", "site.toml", "a new root file", "an alias"):
+        assert written == []  # no post changed: the index is the previous build's
     if edit == "nothing":
         assert made == []
 
@@ -110,7 +127,20 @@ def test_a_front_matter_edit_remakes_every_page(site_root, tmp_path, made_urls):
     post = site_root / "posts/2024-02-20-second-post.md"
     post.write_text(post.read_text().replace("tags: [", "tags: [extra, "))
     rebuild(site_root, out)
-    assert len(made_urls) == report.files - 1 + 2  # and the new tag's page and feed
+    assert len(made_urls) == report.files - index_files(out) - 1 + 2  # and the new tag's page and feed
+
+
+def test_a_series_edit_remakes_the_pages_that_show_the_series(site_root, tmp_path, made_urls):
+    out = tmp_path / "out"
+    rebuild(site_root, out)
+    made_urls.clear()
+    post = site_root / "posts/2024-02-20-second-post.md"
+    post.write_text(post.read_text().replace("series: Building a cache", "series: Another story"))
+    rebuild(site_root, out)
+    shown = ("/blog/first-post/", "/blog/second-post/", "/series/", "/series/building-a-cache/", "/feed.json")
+    assert set(shown) | {"/series/another-story/", "/feed.xml", "/sitemap.xml"} <= set(made_urls)
+    assert "Part 1 of 1 in the series" in (out / "blog/first-post/index.html").read_text()
+    assert "Another story" in (out / "series/index.html").read_text()
 
 
 def test_a_file_changed_by_hand_in_the_build_is_made_again(site_root, tmp_path, made_urls):
@@ -171,7 +201,7 @@ def test_no_record_and_no_spare_without_the_cache(site_root, tmp_path, made_urls
     freeze_site(create_app(config), out)
     made_urls.clear()
     report = freeze_site(create_app(config), out)
-    assert report.reused == 0 and len(made_urls) == report.files - 1
+    assert report.reused == 0 and len(made_urls) == report.files - index_files(out) - 1
     assert not (site_root / ".cache").exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "site"]
 
@@ -216,7 +246,8 @@ def test_a_template_or_static_edit_remakes_what_it_changes(app_copy, site_root, 
     path = app_copy / changed
     path.write_text(path.read_text().replace(old, new, 1))
     summary = freeze_with(app_copy, site_root, out)
-    assert "unchanged" not in summary  # templates and static files go into every page's key
+    # Templates and static files go into every page's key; the search index is made from posts alone.
+    assert f", {index_files(out)} unchanged" in summary
     marker = new.split("edited")[0] + "edited"
     target = out / ("index.html" if changed.endswith(".html") else "static/style.css")
     assert marker in target.read_text()

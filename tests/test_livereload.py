@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import read_tree, static_files
 from test_cli import flask
-from test_freeze import EXPECTED_FILES
+from test_freeze import EXPECTED_FILES, search_index_files
 
 from app import PROJECT_ROOT
 from flatfolio.build.freeze import freeze_site
@@ -159,7 +159,7 @@ def test_poll_requests_are_kept_out_of_the_console():
 
 def assert_no_live_reload(out: Path):
     tree = read_tree(out)
-    assert set(tree) == EXPECTED_FILES | static_files()
+    assert set(tree) - search_index_files(tree) == EXPECTED_FILES | static_files()
     assert [name for name, data in tree.items() if b"__flatfolio" in data or b"live-reload" in data] == []
 
 

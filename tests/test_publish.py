@@ -81,7 +81,7 @@ def test_publish_commits_the_build_as_the_branch_tree(repo, remote, git_env, tmp
     head = git("rev-parse", "HEAD", cwd=repo).strip()
     tip = git("--git-dir", str(remote), "rev-parse", "gh-pages").strip()
     assert re.fullmatch(
-        rf"Published {tip[:12]} to origin gh-pages: 12 pages \(3 posts\), [\d,]+ bytes in [\d.]+ s, "
+        rf"Published {tip[:12]} to origin gh-pages: 15 pages \(3 posts\), [\d,]+ bytes in [\d.]+ s, "
         rf"from source {head}\n",
         result.stdout,
     ), result.stdout
@@ -132,7 +132,7 @@ def test_unchanged_site_makes_no_new_commit_and_changes_fast_forward(repo, remot
     first = git("--git-dir", str(remote), "rev-parse", "gh-pages").strip()
     again = publish(repo, env=git_env)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith("Nothing to publish: origin gh-pages already holds this build (12 pages")
+    assert again.stdout.startswith("Nothing to publish: origin gh-pages already holds this build (15 pages")
     assert git("--git-dir", str(remote), "rev-parse", "gh-pages").strip() == first
 
     (repo / "pages" / "about.md").write_text("---\ntitle: About\n---\nRewritten.\n")

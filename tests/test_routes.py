@@ -13,6 +13,9 @@ ROUTES = [
     ("/tags/go/feed.xml", 200, "application/xml"),
     ("/feed.xml", 200, "application/xml"),
     ("/rss.xml", 200, "application/xml"),
+    ("/feed.json", 200, "application/feed+json"),
+    ("/series/", 200, "text/html"),
+    ("/series/building-a-cache/", 200, "text/html"),
     ("/sitemap.xml", 200, "application/xml"),
     ("/robots.txt", 200, "text/plain"),
     ("/404.html", 200, "text/html"),
@@ -31,6 +34,7 @@ NOT_FOUND = [
     "/blog/page/3/",
     "/tags/nope/",
     "/tags/nope/feed.xml",
+    "/series/nope/",
     "/blog/../app.py",
     "/blog/%2e%2e/app.py",
     "/static/../site.toml",
@@ -74,7 +78,7 @@ def test_drafts_are_shown_with_a_marker_on_the_debug_server(make_app):
     assert b"Scheduled: published on" in future.data
     assert b"SECRET draft" in client.get("/tags/secret-tag/").data
     # Even when shown, they stay out of feeds and the sitemap.
-    for url in ("/feed.xml", "/rss.xml", "/sitemap.xml", "/tags/go/feed.xml"):
+    for url in ("/feed.xml", "/rss.xml", "/feed.json", "/sitemap.xml", "/tags/go/feed.xml"):
         data = client.get(url).data
         assert b"SECRET" not in data and b"FUTURE" not in data, url
 

@@ -92,7 +92,8 @@ def test_post_metadata_opengraph_and_json_ld(client):
     assert meta["og:url"] == "https://example.org/blog/second-post/"
     assert meta["og:title"] == "Second post · Test Site"
     assert meta["og:description"] == "An explicit summary."
-    assert meta["twitter:card"] == "summary"
+    assert meta["twitter:card"] == "summary_large_image"  # the fixture site generates cards
+    assert meta["og:image"] == "https://example.org/blog/second-post/card.png"
     data = json_ld(doc)
     assert data["@type"] == "BlogPosting"
     assert data["headline"] == "Second post"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_frozen import FrozenFlaskWarning
 
-from .. import cv
+from .. import cv, search
 from ..config import normalize_base_url
 from ..problems import ContentError, Problem
 from ..urls import JUNK
@@ -100,7 +100,12 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
             pages = plan.pages(_freeze_into(app, build, out, base_url, plan, progress))
         finally:
             state.pinned = None
-        made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname))
+        # The search index: one Pagefind run over all posts when one changed, else the previous files linked.
+        try:
+            index, index_reused = search.freeze_index(app, site, build, out)
+        except search.SearchIndexError as error:
+            raise FreezeError(f"search index: {error}") from None
+        made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname) | index)
         links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
         broken = broken_links(build, urlsplit(base_url).path.rstrip("/"), links, set(made))
         warned = ()
@@ -125,7 +130,7 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
     return BuildReport(
         destination=out, pages=sum(name.endswith(".html") for name in made), posts=len(site.posts),
         files=len(made), bytes=sum(os.stat(out / name).st_size for name in made), seconds=0.0,
-        reused=len(plan.reused), warnings=warned,
+        reused=len(plan.reused) + index_reused, warnings=warned,
     )  # fmt: skip
 
 
@@ -158,7 +163,9 @@ def _freeze_into(app: Flask, build: Path, out: Path, base_url: str, plan: reuse.
             urls = frozen.site_urls(app)
             reused = plan.reusable(urls)
             folders = {os.path.dirname(frozen.file_of(url)) for url in urls}
-            _link_reused(out, build, reused, folders, progress)
+            # The spare tree's search index files that are already the previous build's stay (search.freeze_index).
+            index = search.unchanged_index(app, app.extensions["flatfolio"].pinned, out)
+            _link_reused(out, build, reused, folders | {os.path.dirname(name) for name in index}, progress, index)
             return _make(app, [url for url in urls if url not in reused], progress)
         except (FrozenFlaskWarning, ValueError, parallel.WorkerFailed) as error:
             raise FreezeError(str(error)) from None
@@ -195,7 +202,9 @@ def _make(app: Flask, urls: list[str], progress) -> dict:
     return made
 
 
-def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], folders: set[str], progress) -> None:
+def _link_reused(
+    out: Path, build: Path, reused: dict[str, reuse.PageRecord], folders: set[str], progress, keep: dict[str, int]
+) -> None:
     """Empty `build` but for the reused files, each the same file (hard link) as in `out`.
 
     `build` may be a spare tree holding an older build: a file there that is already
@@ -203,7 +212,7 @@ def _link_reused(out: Path, build: Path, reused: dict[str, reuse.PageRecord], fo
     has no file in (`folders` lists those it has). Nothing written later can reach a
     file that `out` shares.
     """
-    wanted = {page.file: page.stat[0] for page in reused.values()}  # file -> inode in `out`
+    wanted = {page.file: page.stat[0] for page in reused.values()} | keep  # file -> inode in `out`
     kept = set()
     prefix = len(str(build)) + 1
     for folder, dirs, names in os.walk(build, topdown=False):

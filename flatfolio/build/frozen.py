@@ -18,8 +18,9 @@ from ..content.uses import recording_body_uses
 from .links import page_links
 
 # Endpoints whose URLs come from views.frozen_urls: none is missing when it yields nothing
-# (a blog with a single page of posts has no /blog/page/2/).
-GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page"}
+# (a blog with a single page of posts has no /blog/page/2/, a site without series no /series/).
+# The search index's files are written by search.freeze_index, not frozen page by page.
+GENERATED_ENDPOINTS = {"entry", "tag", "tag_feed", "blog_page", "series", "search_index"}
 
 Made = tuple[str, list[str], list[str]]  # (file, sources of the bodies used, links inside)
 _NAMING = Freezer()  # no app: only for urlpath_to_filepath

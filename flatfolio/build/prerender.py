@@ -28,7 +28,7 @@ def prerender(cache: RenderCache, texts, base_path: str, workers: int | None = N
     # Small chunks: the last one decides when the slowest core finishes.
     chunk = max(1, min(MAX_CHUNK, len(missing) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-        rendered = pool.map(render_markdown, missing, repeat(base_path), chunksize=chunk)
+        rendered = pool.map(render_markdown, missing, repeat(base_path), repeat(cache.diagrams), chunksize=chunk)
         batch = []
         for text, html in zip(missing, rendered, strict=True):
             batch.append((text, html))

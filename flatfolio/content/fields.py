@@ -10,6 +10,7 @@ from .model import Page, Post, Tag
 from .sources import InvalidDate, SourceFile
 
 URL_KEYS = {"url", "permalink", "aliases", "redirect_from"}  # Hugo's and Jekyll's names both work
+IMAGE_KEYS = {"image", "image_alt"}  # the social card (social.py checks that the file exists)
 POST_KEYS = {
     "title",
     "date",
@@ -21,9 +22,14 @@ POST_KEYS = {
     "external_url",
     "outlet",
     "sample",
+    "series",
+    "series_order",
     *URL_KEYS,
+    *IMAGE_KEYS,
 }
 PAGE_KEYS = {"title", "date", "updated", "summary", "draft", "description", "projects", "publications"} | URL_KEYS
+PAGE_KEYS |= IMAGE_KEYS
+PAGE_KEYS |= {"bibliography"}  # a .bib file's path, read and checked by bibliography.py
 LINK_KINDS = ("code", "report", "paper", "slides", "docs", "video")
 # First URL segments owned by the site itself: a page there would shadow a route.
 RESERVED_PAGE_ROOTS = {
@@ -36,6 +42,7 @@ RESERVED_PAGE_ROOTS = {
     "robots.txt",
     "404.html",
     "code.css",
+    "feed.json",
 }
 
 
@@ -79,6 +86,26 @@ def _tags(value) -> tuple[Tag, ...]:
             raise ValueError(f"tag {item!r} has no letters or digits to make a URL from")
         tags.setdefault(slugify(item), Tag(slugify(item), item.strip()))
     return tuple(tags.values())
+
+
+def _series(value) -> str:
+    """A series name: text with letters or digits, which its page's URL is made from.
+
+    A list of one name is taken too: Hugo writes its `series` taxonomy that way (and
+    `import` keeps it), while a post in two series would have two "Part n of m".
+    """
+    if isinstance(value, list) and len(value) > 1:
+        raise ValueError(f"a post is part of one series, got {value!r}")
+    name = _text(value[0] if isinstance(value, list) and value else value)
+    if not slugify(name):
+        raise ValueError(f"series {name!r} has no letters or digits to make a URL from")
+    return name
+
+
+def _integer(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"expected a whole number like 2, got {value!r}")
+    return value
 
 
 def _slug(value) -> str:
@@ -129,7 +156,17 @@ def _optional_text(value) -> str:
 _PROJECT = _records(
     {"title": _text, "context": _optional_text, "summary": _optional_text, "tags": _tags, "links": _link_table}
 )
-_PUBLICATION = _records({"title": _text, "kind": _optional_text, "venue": _optional_text, "links": _link_table})
+
+
+def _year(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999:
+        raise ValueError(f"expected a year like 2014, got {value!r}")
+    return value
+
+
+_PUBLICATION = _records(
+    {"title": _text, "kind": _optional_text, "venue": _optional_text, "year": _year, "links": _link_table}
+)
 
 
 def _url(value) -> str:
@@ -196,7 +233,12 @@ def build_post(
     check.field("summary", _text)
     check.field("outlet", _text)
     check.field("sample", _flag)
+    check.field("image", _text)
+    check.field("image_alt", _text)
     external_url = check.field("external_url", _url)
+    series, series_order = check.field("series", _series), check.field("series_order", _integer)
+    if series_order is not None and "series" not in file.front_matter:
+        check.problems.append(Problem(file.source, "series_order", "needs a 'series:'", file.line_of("series_order")))
     own_url, aliases = _own_url(check)
     slug = check.field("slug", _slug) or file_slug(file.source)
     if not slug:
@@ -213,6 +255,7 @@ def build_post(
     post = Post(
         file=file, title=title, meta=file.front_matter, updated=updated, draft=draft, url=url, aliases=aliases,
         slug=slug, date=published, tags=tags, external_url=external_url, scheduled=published > now,
+        series=series, series_order=series_order,
     )  # fmt: skip
     return post, check.problems
 
@@ -236,6 +279,8 @@ def build_page(file: SourceFile, tz) -> tuple[Page | None, list[Problem]]:
     draft = check.field("draft", _flag, False)
     check.field("summary", _text)
     check.field("description", _text)
+    check.field("image", _text)
+    check.field("image_alt", _text)
     projects = check.field("projects", _PROJECT, [])
     publications = check.field("publications", _PUBLICATION, [])
     own_url, aliases = _own_url(check)

@@ -85,6 +85,8 @@ class Post(Entry):
     tags: tuple[Tag, ...] = ()
     external_url: str | None = None
     scheduled: bool = False
+    series: str | None = None  # the name of the series it is a part of (see content/series.py)
+    series_order: int | None = None  # its place in the series, when not by date
 
     @property
     def last_modified(self) -> datetime:

@@ -9,12 +9,18 @@ from pathlib import Path
 
 from flask import current_app
 
+from .. import bibliography
+from ..bundles import bundle_routes
 from ..cache import hash_parts
+from ..cards import card_routes
 from ..config import SiteConfig
 from ..problems import Problem
-from ..urls import ROOT_FILES, Route, assign_routes
+from ..social import SocialImage, social_images
+from ..text import slugify
+from ..urls import Route, assign_routes
 from .fields import URL_KEYS, build_page, build_post
 from .model import Entry, Page, Post, Tag
+from .series import Series, group_series, series_routes
 
 RELATED_POSTS = 3
 RELATED_CANDIDATES_PER_TAG = 50  # bounds the related-posts search: linear in posts, never quadratic
@@ -33,6 +39,9 @@ class Site:
     expires: datetime | None = None  # when a scheduled post goes live
     routes: dict[str, Route] = field(default_factory=dict)  # path -> what answers there (entries, redirects, files)
     file_stamps: dict[str, str] = field(default_factory=dict)  # "files/x.png" -> size and mtime, for reuse
+    social: dict[str, SocialImage] = field(default_factory=dict)  # source ("" for site.toml's) -> og:image
+    bibliographies: dict = field(default_factory=dict)  # "files/x.bib" -> bibliography.Bibliography
+    series: dict[str, Series] = field(default_factory=dict)  # slug -> series of shown posts
 
     @property
     def errors(self) -> list[Problem]:
@@ -62,6 +71,10 @@ class Site:
                     shared[other.slug] = shared.get(other.slug, 0) + 1
         ranked = sorted(shared, key=lambda slug: (-shared[slug], self._position[slug]))
         return [self.posts[self._position[slug]] for slug in ranked[:RELATED_POSTS]]
+
+    def series_of(self, post: Post) -> Series | None:
+        """The series `post` is a part of, if any."""
+        return self.series.get(slugify(post.series)) if post.series else None
 
     @cached_property
     def entries(self) -> dict[str, Entry]:
@@ -115,11 +128,16 @@ def build_site(
     now: datetime,
     files: dict[str, Path] | None = None,
     theme: frozenset[str] = frozenset(),
+    bundles: dict[str, dict[str, Path]] | None = None,
+    static_folder: str | None = None,
+    site_root: Path | None = None,
 ) -> Site:
     """Validate everything and assemble a Site; problems are collected, never raised.
 
     `files`: the files of files/ by the path they are served at; `theme`: the theme's own
-    static files ("static/style.css"), which no file of files/ may replace.
+    static files ("static/style.css"), which no file of files/ may replace; `bundles`: each
+    page bundle's files (bundles.bundle_files); `static_folder`: where social images in /static/ are;
+    `site_root`: where the .bib files pages name (`bibliography:`) are read from.
     """
     problems = list(config_problems)
     if config is None:
@@ -157,18 +175,29 @@ def build_site(
         for entry in (*shown_pages.values(), *sorted(shown, key=lambda p: p.source))
         if entry.source not in reported
     ]
-    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme)
-    problems += clashes
+    cards = card_routes([entry for entry in entries if isinstance(entry, Post)], config)
+    series, series_problems = group_series(shown)
+    # Series pages last: a new series never takes a URL that already answers.
+    more = [*bundle_routes(entries, bundles or {}), *cards, *series_routes(series)]
+    routes, clashes = assign_routes(entries, config.redirects, config.feeds, files, theme, more)
+    problems += series_problems + clashes
+    card_paths = {route.owner: path for path, route in cards if routes.get(path) is route}
+    social, found = social_images(entries, config, routes, static_folder, card_paths)
+    problems += found
+    bibliographies, found = bibliography.load(shown_pages.values(), site_root, config.author) if site_root else ({}, [])
+    problems += found
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))
     stamps = {}
-    for path, file in files.items():
-        with suppress(OSError):  # gone since the walk: its route answers 404
-            stat = file.stat()
-            stamps[ROOT_FILES + path] = f"{stat.st_size} {stat.st_mtime_ns}"
+    for route in routes.values():
+        if route.kind == "file":  # of files/ or a bundle
+            with suppress(OSError):  # gone since the walk: its route answers 404
+                stat = route.target.stat()
+                stamps[route.owner] = f"{stat.st_size} {stat.st_mtime_ns}"
+    stamps.update({path: f"bib {bib.digest}" for path, bib in bibliographies.items()})  # pages record their use
     return Site(
         config=config, problems=problems, show_drafts=show_drafts,
         posts=shown, pages=shown_pages, tags=dict(sorted(tags.items())), expires=min(future) if future else None,
-        routes=routes, file_stamps=stamps,
+        routes=routes, file_stamps=stamps, social=social, bibliographies=bibliographies, series=series,
     )  # fmt: skip
 
 

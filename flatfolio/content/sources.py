@@ -14,9 +14,10 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
-from ..cache import renderer_fingerprint
+from ..bundles import INDEXES
+from ..cache import diagram_store, renderer_fingerprint
 from ..problems import Problem
-from ..render import code_problems, math_problems, nesting_overflow, render_markdown
+from ..render import code_problems, diagram_problems, math_problems, nesting_overflow, render_markdown
 from ..store import Store
 from ..text import has_control_chars, strip_control_chars
 from ..urls import is_hidden_or_junk
@@ -101,14 +102,14 @@ def parse_source(source: str, data: bytes, remembered: "ParsedMemo | None" = Non
     key = hashlib.blake2b(source.encode("utf-8", "surrogatepass") + b"\0" + data, digest_size=16).digest()
     found = remembered.get(key) if remembered is not None else None
     if found is None:
-        found = _read_front_matter(source, meta_text, body, body_line)
+        found = _read_front_matter(source, meta_text, body, body_line, remembered.diagrams if remembered else None)
         if remembered is not None:
             remembered.put(key, found)
     meta, more_problems, key_lines = found
     return SourceFile(source, meta, body, body_line, problems + more_problems, key_lines, meta_text)
 
 
-def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
+def _read_front_matter(source: str, meta_text: str, body: str, body_line: int, diagrams: Store | None = None):
     """The costly part of parsing: (front matter, problems, line of each key)."""
     problems = []
     overflow = nesting_overflow(body)
@@ -119,6 +120,8 @@ def _read_front_matter(source: str, meta_text: str, body: str, body_line: int):
         problems.append(Problem(source, "math", message, body_line + line))
     for line, message in code_problems(body):
         problems.append(Problem(source, "code", message, body_line + line))
+    for line, message in diagram_problems(body, diagrams):
+        problems.append(Problem(source, "diagram", message, body_line + line))
     try:
         meta = _clean_strings(load_yaml(meta_text), {})
     except RecursionError:
@@ -189,6 +192,7 @@ class ParsedMemo:
 
     def __init__(self, cache_root: Path | None, name: str):
         self.store = Store(cache_root, "parsed", _parser_fingerprint())
+        self.diagrams = diagram_store(cache_root)  # a changed post re-checks its diagrams without laying them out
         self.name = name
         self._known: dict | None = None
         self._seen: dict = {}
@@ -243,7 +247,7 @@ class SourceFolder(FlatPages):
         root = Path(self.root)
         label = Path(self.config("root")).name
         pages = {}
-        for file, rel in content_files(root):
+        for file, rel in content_files(root, bundles=self.name == "posts"):
             source = f"{label}/{rel}"
             page = self._load(file, source, root)
             if page is not None:
@@ -291,16 +295,23 @@ def read_regular_file(path) -> bytes | None:
         return handle.read()
 
 
-def content_files(root: Path):
+def content_files(root: Path, bundles: bool = False):
     """Yield (path, relative name) of every content file below `root`, sorted, links not followed.
 
     Names only: `SourceFolder._load` skips what is not a regular file (a FIFO would block a read forever).
+    With `bundles` (posts/), a folder below `root` holding an index.md is one post: only that file is yielded.
     """
     if not root.is_dir():
         return
     prefix = len(str(root)) + 1
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        index = next((name for name in INDEXES if name in files), None) if bundles and len(folder) >= prefix else None
+        if index is not None:  # the rest of the folder is the bundle's files (see bundles.py)
+            dirs[:] = []
+            path = os.path.join(folder, index)
+            yield path, path[prefix:].replace(os.sep, "/")
+            continue
         for name in sorted(files):
             if not _is_ignored(name):
                 path = os.path.join(folder, name)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import current_app, request
 
+from .. import bibliography
+from ..bundles import bundle_files
 from ..cache import CACHE_FOLDER, RenderCache, TemplateCache
 from ..config import load_config
 from ..render import render_markdown
@@ -82,7 +84,7 @@ class ContentState:
         """Markdown to HTML through the render cache."""
         html = self.render_cache.get(text, base_path)
         if html is None:
-            html = render_markdown(text, base_path)
+            html = render_markdown(text, base_path, self.render_cache.diagrams)
             self.render_cache.put(text, base_path, html)
         return html
 
@@ -168,18 +170,32 @@ class ContentState:
         post_files = list(self.folders["posts"])
         page_files = list(self.folders["pages"])
         files = root_files(self.site_root)
+        bundles = bundle_files(post_files, Path(self.folders["posts"].root))
         # The key holds the file objects themselves: FlatPages keeps the same object while a
         # file is unchanged, and holding them stops a recycled id() from looking unchanged.
-        key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(files.items()))
+        # Served files by path and stamp: an edited file (same path) is a new snapshot, so no page cache keeps it.
+        served = [*files.values(), *(path for found in bundles.values() for path in found.values())]
+        key = (config, show_drafts, tuple(post_files), tuple(page_files), tuple(map(_stamp, served)))
+        key += (bibliography.stamps(self.site_root, page_files),)  # a .bib file is no FlatPages file
         site = self._site
         if site is None or key != self._key or (site.expires and now >= site.expires):
             theme = theme_files(current_app.static_folder)
-            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files, theme)
+            site = build_site(config, config_problems, post_files, page_files, show_drafts, now, files, theme, bundles,
+                              current_app.static_folder, self.site_root)  # fmt: skip
             self._site, self._key = site, key
             # A file that says `draft: true` is hidden whatever else is wrong with it.
             hidden = () if show_drafts else (*post_files, *page_files)
             self._hidden_drafts = frozenset(f.source for f in hidden if f.front_matter.get("draft") is True)
         return site
+
+
+def _stamp(path: Path) -> tuple:
+    """A file's path, size and mtime (only its path once it is gone)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (path,)
+    return (path, status.st_size, status.st_mtime_ns)
 
 
 def request_site() -> Site | None:

@@ -204,3 +204,65 @@ def convert_math(text: str, *, single_backslash: bool = True, kramdown: bool = F
         return "".join(lines)
 
     return outside_code(text, one), count
+
+
+# Front matter or config keys that turn client-side math on in Hugo themes and Jekyll (al-folio: enable_math).
+MATH_SWITCHES = ("math", "mathjax", "katex", "enable_math")
+
+
+def math_switched(*settings: dict) -> bool:
+    """Whether any of the mappings turns math on with one of MATH_SWITCHES."""
+    return any(isinstance(mapping, dict) and mapping.get(key) for mapping in settings for key in MATH_SWITCHES)
+
+
+_THEME_SUFFIXES = (".html", ".htm", ".liquid", ".tmpl", ".j2", ".jinja", ".js")
+_LOADS_MATH = re.compile(rb"mathjax|katex", re.I)
+
+
+def theme_loads_math(folders) -> bool:
+    """Whether a template or script in `folders` (the old site's layouts, includes, themes) loads MathJax or KaTeX.
+
+    Such a site may read a lone `$` as math in the reader's browser, so dollars are left
+    as math rather than kept as text.
+    """
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() in _THEME_SUFFIXES and path.is_file() and not path.is_symlink():
+                try:
+                    if _LOADS_MATH.search(path.read_bytes()[:200_000]):
+                        return True
+                except OSError:
+                    continue
+    return False
+
+
+_LONE_DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def keep_dollars(text: str) -> tuple[str, int]:
+    """Escape the lone `$` signs of each block that flatfolio would read as `$…$` math; returns (text, blocks).
+
+    For old sites where a single dollar was never math (kramdown, Hugo and Pelican without
+    a math setting): `$this … $that` in prose stays text, as the old site showed it. Only
+    blocks where the math renderer finds single-dollar math change, outside code spans.
+    """
+    if "$" not in text:
+        return text, 0
+    from ..render import _markdown
+
+    lines = _LINES.findall(text)  # as markdown-it counts lines: not at U+2028 and the like
+    touched = 0
+    for token in _markdown().parse(text, {}):
+        if token.type != "inline" or not token.map:
+            continue
+        if not any(child.type == "math_inline" and child.markup == "$" for child in token.children or ()):
+            continue
+        start, end = token.map
+        block = "".join(lines[start:end])
+        escaped = _outside_spans(block, lambda prose: _LONE_DOLLAR.sub(r"\\$", prose))
+        lines[start:end] = _LINES.findall(escaped)
+        touched += 1
+    return "".join(lines), touched

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .convert import FrontMatterError, split_front_matter
+from .convert import FrontMatterError, split_front_matter, theme_loads_math
 from .hugo_entries import build_entries, collect_files, read_feeds, to_date
 from .hugo_urls import Page, Rules, page_url
 from .model import Note, OldSite
@@ -40,7 +40,7 @@ def read_site(root: Path) -> OldSite:
         except ValueError as error:
             site.notes.append(Note(page.source, None, f"{error}: URL made from the file path instead"))
             page.url = page_url(page, Rules(ugly=rules.ugly, lower=rules.lower, prefix=rules.prefix))
-    build_entries(site, config, rules, pages, sections)
+    build_entries(site, config, rules, pages, sections, theme_loads_math([root / "layouts", root / "themes"]))
     collect_files(site, root, content, config, pages, resources)
     read_feeds(site, config, rules, pages)
     return site

@@ -7,14 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..text import slugify
-from .convert import expand_pattern, parse_date, post_name, served_path
+from .convert import expand_pattern, math_switched, parse_date, post_name, served_path
 from .hugo_shortcodes import Body, convert_body
 from .hugo_urls import Page, Rules, alias_path, flatfolio_pattern
 from .links import is_own_path
 from .model import ImportedEntry, ImportedFile, Note, OldSite
 
 DEFAULT_TAXONOMIES = ("tags", "categories")
-MATH_SWITCHES = ("math", "mathjax", "katex")
 
 
 def main_sections(config: dict, pages: list[Page]) -> list[str]:
@@ -27,14 +26,14 @@ def main_sections(config: dict, pages: list[Page]) -> list[str]:
     return [max(sorted(counts), key=counts.__getitem__)] if counts else []
 
 
-def build_entries(site: OldSite, config: dict, rules: Rules, pages: list[Page], sections: dict) -> None:
+def build_entries(site: OldSite, config: dict, rules: Rules, pages: list[Page], sections: dict, theme_math=False):
     """Every page as an ImportedEntry: posts in the main sections, the rest pages at their exact old URL."""
     mains = main_sections(config, pages)
     patterns = {flatfolio_pattern(rules.permalinks.get(name), name, rules) for name in mains}
     site.post_pattern = patterns.pop() if len(patterns) == 1 else None
     resolve_in = _resolver(pages, sections, rules)
     site_params = config.get("params") if isinstance(config.get("params"), dict) else {}
-    site_math = any(site_params.get(key) for key in MATH_SWITCHES) or _passthrough(config)
+    site_math = theme_math or math_switched(site_params) or _passthrough(config)
     used_names: set[str] = set()
     for page in pages:
         body = Body(
@@ -42,7 +41,7 @@ def build_entries(site: OldSite, config: dict, rules: Rules, pages: list[Page], 
             first_line=page.body_line,
             resolve=lambda target, _name, page=page: resolve_in(target, page),
             param=lambda name, page=page: _lookup(page.front, name) or _lookup(site_params, name),
-            math=site_math or any(page.front.get(key) for key in MATH_SWITCHES),
+            math=site_math or math_switched(page.front),
         )
         text, more = convert_body(page.body, body)
         site.conversions.update(body.conversions)

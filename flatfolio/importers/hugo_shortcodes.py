@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .convert import commonmark, convert_math, fence, plain_text
+from .convert import commonmark, convert_math, fence, keep_dollars, plain_text
 from .model import Note
 
 # An escaped shortcode `{{</* x */>}}` (shown literally by Hugo), or a shortcode tag, opening or closing.
@@ -43,6 +43,10 @@ def convert_body(text: str, body: Body) -> tuple[str, str | None]:
         summary = plain_text(text[: marker.start()]) or None
         text = _MORE.sub("", text)
         body.conversions["summary marker"] += 1
+    if not body.math:  # Hugo shows a lone $ as a dollar unless the site or page turns math on
+        text, kept = keep_dollars(text)
+        if kept:
+            body.conversions["dollars kept as text"] += kept
     # A bare \[a\] may be an escaped bracket: math only where the site turns it on or it looks like TeX.
     text, math = convert_math(text, is_math=lambda inner: body.math or bool(_TEX_LIKE.search(inner)))
     if math:

@@ -12,11 +12,14 @@ from .convert import (
     convert_math,
     expand_pattern,
     front_date,
+    keep_dollars,
+    math_switched,
     parse_date,
     plain_text,
     post_name,
     served_path,
     split_front_matter,
+    theme_loads_math,
 )
 from .jekyll_files import Found, collections, defaults_for, feed_paths, read_config, walk
 from .jekyll_urls import fill, flatfolio_pattern, page_template, post_values, slugify, template_of
@@ -76,8 +79,9 @@ def read_site(root: Path) -> OldSite:
         link_urls={d.found.rel: d.url for d in docs} | {f.path: "/" + f.path for f in old.files},
         baseurl=str(config.get("baseurl") or "").strip(),
     )
+    theme_math = theme_loads_math([root / "_layouts", root / "_includes"])
     for doc in docs:
-        entry = make_entry(doc, config, context, old)
+        entry = make_entry(doc, config, context, old, theme_math)
         if entry is not None:
             old.entries.append(entry)
     old.conversions.update(context.conversions)
@@ -205,11 +209,15 @@ def _names(front: dict, single: str, plural: str) -> list[str]:
     return str(value).split() if value is not None else []
 
 
-def make_entry(doc: Doc, config: dict, context: liquid.Context, old: OldSite) -> ImportedEntry | None:
+def make_entry(doc: Doc, config: dict, context: liquid.Context, old: OldSite, theme_math=False) -> ImportedEntry | None:
     """The flatfolio entry for a document: converted body, flatfolio front matter, old URL and aliases."""
     found, front = doc.found, doc.front
     body = liquid.convert(doc.body, found.rel, doc.body_line, context, front)
     body = liquid.convert_kramdown(body, context.baseurl, context)
+    if not (theme_math or math_switched(config, front)):  # kramdown never reads a lone $ as math; MathJax may
+        body, kept = keep_dollars(body)
+        if kept:
+            old.conversions["dollars kept as text"] += kept
     body, math = convert_math(body, single_backslash=False, kramdown=True)
     if math:
         old.conversions["math"] += math

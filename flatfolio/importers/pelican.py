@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..text import slugify
-from .convert import plain_text, post_name
+from .convert import plain_text, post_name, theme_loads_math
 from .model import ImportedEntry, Note, OldSite
 from .notebooks import notebook_markdown, read_notebook
 from .pelican_meta import (
@@ -43,6 +43,10 @@ def _content_dir(root: Path, settings: dict) -> Path:
 def read_site(root: Path) -> OldSite:
     """Everything a Pelican site served: entries with their old URLs, static files, feeds."""
     settings, notes = read_settings(root)
+    plugins = " ".join(str(plugin) for plugin in settings.get("PLUGINS") or ())
+    theme = root / str(settings.get("THEME") or "theme")
+    # Derived, not Pelican's: whether a lone $ was math (render_math, a KaTeX plugin, or a theme loading either).
+    settings["DOLLAR_MATH"] = bool(re.search(r"math|katex", plugins)) or theme_loads_math([theme, root / "themes"])
     site = OldSite("pelican", notes=notes)
     content = _content_dir(root, settings)
     if not content.is_dir():

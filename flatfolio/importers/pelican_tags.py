@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from pygments.lexers import get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from .convert import convert_math, fence, line_at, outside_code, plain_text
+from .convert import convert_math, fence, keep_dollars, line_at, outside_code, plain_text
 from .model import ImportedFile, Note, OldSite
 from .notebooks import notebook_markdown
 
@@ -296,6 +296,13 @@ def _attach(rel: str, ctx: BodyContext) -> str | None:
 
 def _math(body: str, ctx: BodyContext) -> str:
     """MathJax `\\(x\\)` and `\\[x\\]` as `$x$` and `$$x$$`, outside code."""
+    # Python-Markdown shows a lone $ as a dollar unless render_math, a KaTeX plugin or the theme makes it math;
+    # reStructuredText math came from :math: roles and notebooks use MathJax's dollars.
+    markdown = ctx.source.lower().endswith((".md", ".markdown", ".mkd", ".mdown"))
+    if markdown and "{% notebook" not in body and not ctx.settings.get("DOLLAR_MATH"):
+        body, kept = keep_dollars(body)
+        if kept:
+            ctx.site.conversions["dollars kept as text"] += kept
     body, count = convert_math(body)
     if count:
         ctx.site.conversions["math"] += count

@@ -13,12 +13,18 @@ PAGES = {
     "home": "",
     "experience": "experience/",
     "projects": "projects/",
+    "publications": "publications/",
     "blog": "blog/",
     "post": None,
     "tag": None,
     "404": "404.html",
+    "search": "search/",  # the one page with JavaScript: its form shown, no query typed
     # The sample post using every writing feature: math, titled and numbered code, each callout.
     "writing": "blog/writing-tools-math-code-callouts/",
+    # The sample series: its page, the index of series and a part with the "Part n of m" nav.
+    "series": "series/working-on-dgraph/",
+    "series-index": "series/",
+    "series-part": "blog/background-indexing-strong-consistency/",
 }
 
 

@@ -1,0 +1,298 @@
+"""Search: the /search/ page and its Pagefind index, made from the published posts of a Site snapshot."""
+
+import os
+import re
+import subprocess
+import tempfile
+import threading
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask, Response, abort, current_app, render_template
+from markupsafe import escape
+
+from .cache import hash_parts, renderer_fingerprint
+from .content.site import Site
+from .security import content_security_policy
+from .store import Store
+from .urls import output_file
+
+EXTENSION = "flatfolio.search"
+INDEX_FOLDER = "search/pagefind/"  # where the index lives in a build, below the search page
+INDEX_VERSION = "1"  # raise when the records below change shape
+# Pagefind compiles its WebAssembly search code in the page (and in its worker): this page alone allows that.
+SEARCH_CSP = {"script-src": "'wasm-unsafe-eval'"}
+# What pagefind.js loads: the script, its worker, the entry, the wasm and the index chunks (not its UIs).
+SHIPPED = re.compile(
+    r"pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta"
+    r"|(index|fragment|filter)/[\w-]+\.pf_(index|fragment|filter)"
+)
+# Marks the renderer adds that are not text to find: heading `#` links and code line numbers.
+NOT_TEXT = {
+    '<a class="heading-anchor" ': '<a data-pagefind-ignore class="heading-anchor" ',
+    '<span class="ln" ': '<span data-pagefind-ignore class="ln" ',
+}
+TIMEOUT = 600  # seconds for one indexing run: a bound, never a hang
+MIMETYPES = {".js": "text/javascript", ".json": "application/json"}  # the rest: application/octet-stream
+
+
+class SearchIndexError(Exception):
+    """Pagefind could not index the posts (missing binary, crash, timeout)."""
+
+
+def index_key(site: Site) -> str:
+    """A hash of everything the index is made from: each published post's URL, title, date, tags and body text."""
+    parts = [_code_fingerprint(), _pagefind_version(), renderer_fingerprint(), _language(site)]
+    for post in site.published_posts:
+        parts += [post.url, post.title, post.date.isoformat(), *(tag.name for tag in post.tags), "\0", post.file.body]
+    return hash_parts(*parts)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """This module's code and the index layout version: an edit of the records makes the index again."""
+    return hash_parts(INDEX_VERSION, Path(__file__).read_text(encoding="utf-8"))
+
+
+def _pagefind_version() -> str:
+    try:
+        return version("pagefind-bin")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _language(site: Site) -> str:
+    """The ISO 639-1 code Pagefind stems words for (en-GB -> en)."""
+    language = site.config.language if site.config else "en"
+    return (language or "en").split("-")[0].lower()
+
+
+def record(site: Site, post, body: str) -> str:
+    """One post as Pagefind reads it: title (its result title), tags and body HTML; no nav, no footer."""
+    tags = ", ".join(tag.name for tag in post.tags)
+    day = post.date.strftime("%-d %B %Y")  # shown under the result's title
+    for mark, ignored in NOT_TEXT.items():
+        body = body.replace(mark, ignored)
+    return (
+        f'<!doctype html><html lang="{escape(_language(site))}"><head><meta charset="utf-8">'
+        f"<title>{escape(post.title)}</title></head><body>"
+        f'<main data-pagefind-body data-pagefind-meta="date:{day}">'
+        f"<h1>{escape(post.title)}</h1><p>{escape(tags)}</p>{body}</main></body></html>"
+    )
+
+
+def build_index(site: Site, render) -> dict[str, bytes]:
+    """Run Pagefind's binary over the records of the published posts; its files by name, in name order.
+
+    The posts go into a temporary folder as the files a build holds (so Pagefind gives
+    each its URL), and Pagefind's documented command line indexes that folder. Bodies are
+    rendered for the site root (`render(text, "")`, cached), as result URLs are: the same
+    records whatever base path a page was last rendered for.
+    """
+    if not site.published_posts:  # Pagefind refuses an empty folder; the page then lists no posts either
+        return {}
+    from pagefind_bin import get_executable  # noqa: PLC0415 -- only when an index is made
+
+    with tempfile.TemporaryDirectory(prefix="flatfolio-search-") as temp:
+        posts, bundle = Path(temp, "site"), Path(temp, "out")
+        posts.mkdir()
+        for post in site.published_posts:
+            path = posts / output_file(post.url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(record(site, post, render(post.file.body, "")), encoding="utf-8")
+        command = [
+            str(get_executable()), "--site", str(posts), "--output-path", str(bundle),
+            "--force-language", _language(site),
+        ]  # fmt: skip
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SearchIndexError(f"pagefind: {error}") from None
+        if run.returncode != 0:
+            raise SearchIndexError(f"pagefind exited with {run.returncode}: {(run.stderr or run.stdout)[-2000:]}")
+        files = {}
+        for folder, _, names in os.walk(bundle):
+            for name in names:
+                relative = Path(folder, name).relative_to(bundle).as_posix()
+                if SHIPPED.fullmatch(relative):
+                    files[relative] = Path(folder, name).read_bytes()
+    return dict(sorted(files.items()))
+
+
+def _pack(key: str, files: dict[str, bytes]) -> bytes:
+    """The index as one cache entry: the key line, then per file its name, length and bytes."""
+    parts = [key.encode() + b"\n"]
+    for name, data in files.items():
+        parts += [name.encode() + b"\0" + str(len(data)).encode() + b"\n", data]
+    return b"".join(parts)
+
+
+def _unpack(payload: bytes) -> tuple[str, dict[str, bytes]]:
+    """`_pack` undone, reading by offset (1,000 posts make a 6 MB entry: no copy of the rest per file)."""
+    end = payload.index(b"\n")
+    key, position, files = payload[:end].decode(), end + 1, {}
+    while position < len(payload):
+        end = payload.index(b"\n", position)
+        name, _, size = payload[position:end].partition(b"\0")
+        position = end + 1 + int(size)
+        if position > len(payload):
+            raise ValueError("truncated")
+        files[name.decode()] = payload[end + 1 : position]
+    return key, files
+
+
+class SearchState:
+    """Per-app search index: the files for the latest snapshot in memory, the latest index in `.cache/search/`."""
+
+    def __init__(self, content):
+        self.render = content.render  # the content state's cached Markdown rendering
+        self.store = Store(content.render_cache.root, "search", f"index-{INDEX_VERSION}")  # the newest index
+        self._lock = threading.Lock()  # a threaded server asks from many threads: one build at a time
+        self._latest: tuple[Site | None, str | None, dict[str, bytes]] = (None, None, {})
+        self.builds = 0  # Pagefind runs made by this app (tests count them)
+        self._keyed: tuple[Site | None, str] = (None, "")
+
+    def key(self, site: Site) -> str:
+        """index_key of `site`, computed once per snapshot (a freeze asks twice)."""
+        if self._keyed[0] is not site:
+            self._keyed = (site, index_key(site))
+        return self._keyed[1]
+
+    def files(self, site: Site) -> dict[str, bytes]:
+        """The index of `site`: the same snapshot costs nothing, unchanged records cost a hash."""
+        with self._lock:
+            held, held_key, files = self._latest
+            if held is site:
+                return files
+            key = self.key(site)
+            if key != held_key:
+                files = self._stored(key)
+                if files is None:
+                    files = build_index(site, self.render)
+                    self.builds += 1
+                    self.store.write("latest", _pack(key, files))
+            self._latest = (site, key, files)
+            return files
+
+    def _stored(self, key: str) -> dict[str, bytes] | None:
+        payload = self.store.read("latest")
+        if payload is None:
+            return None
+        try:
+            stored_key, files = _unpack(payload)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return files if stored_key == key else None
+
+
+def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[str], int]:
+    """Write the index into `build`; a file the previous build in `out` has with the same bytes is linked.
+
+    Returns the names written and how many were linked (with unchanged posts: all of them).
+    Without a cache nothing is reused, as for pages.
+    """
+    from .build.output import link_or_copy  # noqa: PLC0415 -- freezing only
+
+    state = app.extensions[EXTENSION]
+    key = state.key(site)
+    unchanged = _unchanged_files(state.store, key, out / INDEX_FOLDER)
+    if unchanged is not None:  # nothing indexed changed: link the previous build's files, reading none
+        for name in unchanged:
+            previous, target = out / INDEX_FOLDER / name, build / INDEX_FOLDER / name
+            if not (target.exists() and os.path.samefile(previous, target)):  # the spare tree may hold it
+                link_or_copy(previous, target)
+        _note_written(state.store, key, build / INDEX_FOLDER, unchanged)
+        return {INDEX_FOLDER + name for name in unchanged}, len(unchanged)
+    names, linked = set(), 0
+    files = state.files(site)
+    for name, data in files.items():
+        target, previous = build / INDEX_FOLDER / name, out / INDEX_FOLDER / name
+        try:
+            same = state.store.folder is not None and previous.is_file() and not previous.is_symlink()
+            same = same and previous.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            link_or_copy(previous, target)
+            linked += 1
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        names.add(INDEX_FOLDER + name)
+    _note_written(state.store, key, build / INDEX_FOLDER, list(files))
+    return names, linked
+
+
+def unchanged_index(app: Flask, site: Site, out: Path) -> dict[str, int]:
+    """The previous build's index files (build file -> inode) when `site` indexes the same; else none."""
+    state = app.extensions[EXTENSION]
+    names = _unchanged_files(state.store, state.key(site), out / INDEX_FOLDER) or ()
+    return {INDEX_FOLDER + name: (out / INDEX_FOLDER / name).lstat().st_ino for name in names}
+
+
+def _stamp(path: Path) -> str:
+    stat = path.lstat()
+    return f"{stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_mode}"
+
+
+def _note_written(store: Store, key: str, folder: Path, names: list[str]) -> None:
+    """Record the index files a build holds (inode, size, mtime: the swap keeps them) for the next freeze."""
+    lines = [key, *(f"{name}\0{_stamp(folder / name)}" for name in names)]
+    store.write("written", "\n".join(lines).encode())
+
+
+def _unchanged_files(store: Store, key: str, folder: Path) -> list[str] | None:
+    """The names of the previous build's index files when it indexed the same records and they are untouched."""
+    record = store.read("written")
+    lines = record.decode(errors="replace").split("\n") if record is not None else []
+    if not lines or lines[0] != key:
+        return None
+    names = []
+    for line in lines[1:]:
+        name, _, stamp = line.partition("\0")
+        try:
+            if _stamp(folder / name) != stamp:
+                return None
+        except OSError:
+            return None
+        names.append(name)
+    return names
+
+
+def _site() -> Site:
+    from .views import _site  # noqa: PLC0415 -- the views' snapshot rules (503, debug problems)
+
+    return _site()
+
+
+def search_page():
+    """The search box (shown by search.js), and for readers without JavaScript the tags and every post."""
+    site = _site()
+    html = render_template(
+        "search.html", posts=site.published_posts, tags=site.tags.values(),
+        csp_meta=content_security_policy(meta=True, additions=SEARCH_CSP),
+    )  # fmt: skip
+    return _with_search_csp(Response(html, mimetype="text/html"))
+
+
+def index_file(name: str):
+    """A file of the index, made from the current snapshot on first request (the dev server; a build writes them)."""
+    data = current_app.extensions[EXTENSION].files(_site()).get(name)
+    if data is None:
+        abort(404)
+    mimetype = MIMETYPES.get(os.path.splitext(name)[1], "application/octet-stream")
+    return _with_search_csp(Response(data, mimetype=mimetype))
+
+
+def _with_search_csp(response: Response) -> Response:
+    """The search page's policy in the header too (its worker script gets its policy from its own response)."""
+    response.headers["Content-Security-Policy"] = content_security_policy(additions=SEARCH_CSP)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """The search page and index routes, and the per-app index state."""
+    app.extensions[EXTENSION] = SearchState(app.extensions["flatfolio"])
+    app.add_url_rule("/search/", "search", search_page)
+    app.add_url_rule(f"/{INDEX_FOLDER}<path:name>", "search_index", index_file)
