@@ -8,6 +8,7 @@ from jinja2 import StrictUndefined
 from flatfolio import (
     bibliography,
     commands,
+    cv,
     images,
     jsonfeed,
     jsonld,
@@ -46,4 +47,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     social.init_app(app)
     bibliography.init_app(app)
     search.init_app(app)
+    cv.init_app(app)
     return app

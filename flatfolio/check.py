@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from . import cv
 from .content.model import Entry, Page, Post
 from .content.site import Site, blog_page_count
 from .external import check_external, is_external
@@ -224,6 +225,7 @@ def check_site(app: Flask, site: Site, external: bool = False, timeout: float = 
     outside: list[Link] = []
     count = [0]
     problems += internal_link_problems(app, site, outside, count)
+    problems += cv.problems(app, site, app.config.get("BASE_URL") or site.config.base_url)  # its layout typesets
     if external:
         problems += check_external(outside, timeout)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field, p.message))

@@ -46,6 +46,7 @@ class SiteConfig:
     redirects: dict[str, str] = field(default_factory=dict)  # [redirects] old path -> new path or URL
     image: str = ""  # the default social card image: a site path ("/static/card.png", a file of files/)
     cards: bool = False  # a generated 1200x630 card for each post without an image (and no default image)
+    cv_paper: str = "a4"  # [cv] paper: the page size of /cv.pdf, "a4" or "letter"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -88,6 +89,7 @@ KNOWN_KEYS = {
     "title", "author", "base_url", "description", "language", "timezone",
     "posts_per_page", "cname", "nav", "social", "role", "location", "avatar", "email", "open_to", "urls", "redirects",
     "image", "cards",
+    "cv",
 }  # fmt: skip
 URL_KEYS = {"post", "links", "atom_feeds", "rss_feeds"}
 
@@ -165,6 +167,21 @@ def _card_settings(raw: dict, problems: list, path: str) -> dict:
     return settings
 
 
+CV_PAPERS = ("a4", "letter")
+
+
+def _cv_settings(raw: dict, problems: list, path: str) -> dict:
+    """The [cv] table (the PDF CV's layout), validated."""
+    table = _table(raw, "cv", problems, path)
+    for key in sorted(set(table) - {"paper"}):
+        problems.append(Problem(path, f"cv.{key}", "unknown setting (kept, ignored)", warning=True))
+    paper = table.get("paper", "a4")
+    if paper not in CV_PAPERS:
+        problems.append(Problem(path, "cv.paper", f'expected "a4" or "letter", got {paper!r}'))
+        paper = "a4"
+    return {"cv_paper": paper}
+
+
 def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     """Read and validate `site.toml`; return the config (None if unusable) and its problems."""
     path = CONFIG_FILE
@@ -226,13 +243,16 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         problems.append(Problem(path, "social", 'expected a table of name = "url"'))
         social = {}
     for name, url in social.items():
-        if url and not _safe_link(url):
-            problems.append(Problem(path, f"social.{name}", f"expected an http(s) URL, got {url!r}"))
+        # The résumé may be a file of this site (/resume.pdf); every other profile is elsewhere.
+        if url and not _safe_link(url, site_paths=name == "resume"):
+            expected = "an http(s) URL or a path like /resume.pdf" if name == "resume" else "an http(s) URL"
+            problems.append(Problem(path, f"social.{name}", f"expected {expected}, got {url!r}"))
     if cname and (not _HOST.fullmatch(cname) or ":" in cname):
         problems.append(Problem(path, "cname", f"expected a domain name like blog.example.org, got {cname!r}"))
 
     urls = _url_settings(raw, problems, path)
     cards = _card_settings(raw, problems, path)
+    cv = _cv_settings(raw, problems, path)
     for key in sorted(set(raw) - KNOWN_KEYS):
         problems.append(Problem(path, key, "unknown setting (kept, available as site.extra)", warning=True))
 
@@ -241,7 +261,7 @@ def load_config(site_root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     config = SiteConfig(
         title=title, author=author, base_url=base_url, description=description,
         language=language, timezone=timezone, posts_per_page=per_page, cname=cname,
-        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile, **urls, **cards,
+        nav=tuple(nav), social={name: url for name, url in social.items() if url}, **profile, **urls, **cards, **cv,
         extra={k: raw[k] for k in set(raw) - KNOWN_KEYS},
     )  # fmt: skip
     return config, problems

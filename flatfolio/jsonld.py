@@ -21,8 +21,9 @@ def person_data() -> dict:
         person["jobTitle"] = config.role
     if config.location:
         person["address"] = {"@type": "PostalAddress", "addressLocality": config.location}
-    if config.social:
-        person["sameAs"] = list(config.social.values())
+    profiles = [url for name, url in config.social.items() if name != "resume"]  # a résumé is no profile
+    if profiles:
+        person["sameAs"] = profiles
     return person
 
 

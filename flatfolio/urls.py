@@ -24,6 +24,7 @@ SITE_FILES = {
     "code.css": "the code stylesheet", "404.html": "the 404 page", ".nojekyll": "every build (.nojekyll)",
     "feed.json": "the JSON feed",
     "search/index.html": "the search page",
+    "cv.pdf": "the CV (flatfolio/cv.py)",
 }  # fmt: skip
 # The theme's static/ is not reserved whole: an old site's /static/... files may live beside its files.
 SITE_FOLDERS = {"tags/": "the tag pages", "blog/page/": "the blog pages",

@@ -455,7 +455,7 @@ def test_a_bib_edit_remakes_the_publications_page_and_equals_a_fresh_build(write
     path = site_root / "files/publications.bib"
     path.write_text(path.read_text().replace("A Technical Report", "A Renamed Report"))
     rebuild(site_root, out)
-    assert sorted(made_urls) == ["/publications.bib", "/publications/"]
+    assert sorted(made_urls) == ["/cv.pdf", "/publications.bib", "/publications/"]  # the CV lists them too
     assert "A Renamed Report" in (out / "publications/index.html").read_text()
     assert read_tree(out) == fresh_build(site_root, tmp_path / "fresh")
 

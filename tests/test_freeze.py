@@ -18,6 +18,7 @@ EXPECTED_FILES = {
     "404.html",
     "code.css",
     "robots.txt",
+    "cv.pdf",
     "sitemap.xml",
     "feed.xml",
     "rss.xml",

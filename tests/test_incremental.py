@@ -116,7 +116,7 @@ def test_a_body_edit_remakes_the_pages_that_show_that_body_and_no_other(site_roo
     # Lists of related posts show its summary and reading time; pages that show only
     # front matter (titles, dates, tags) or nothing of it stay as they were.
     assert "/blog/second-post/" in made_urls
-    for unchanged in ("/tags/", "/about/", "/sitemap.xml", "/static/style.css", "/404.html"):
+    for unchanged in ("/tags/", "/about/", "/sitemap.xml", "/static/style.css", "/404.html", "/cv.pdf"):
         assert unchanged not in made_urls
 
 

@@ -20,6 +20,7 @@ ROUTES = [
     ("/robots.txt", 200, "text/plain"),
     ("/404.html", 200, "text/html"),
     ("/code.css", 200, "text/css"),
+    ("/cv.pdf", 200, "application/pdf"),
     ("/about/", 200, "text/html"),
     ("/notes/deep/", 200, "text/html"),
     ("/static/style.css", 200, "text/css"),

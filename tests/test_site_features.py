@@ -121,7 +121,8 @@ def test_home_has_person_json_ld_and_no_mailto(client, write, site_root):
     assert person["sameAs"] == ["https://github.com/ada"]
     assert b"mailto:" not in data
     assert "ada [AT] example" in doc.text_content()
-    assert doc.xpath('//ul[contains(@class,"contact")]//a/text()') == ["GitHub"]  # empty LinkedIn not shown
+    # The résumé is the CV made from the site (/cv.pdf); an empty LinkedIn is not shown.
+    assert doc.xpath('//ul[contains(@class,"contact")]//a/text()') == ["Résumé", "GitHub"]
 
 
 def test_plain_email_in_config_is_an_error(make_app, write, site_root):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_frozen import FrozenFlaskWarning
 
-from .. import search
+from .. import cv, search
 from ..config import normalize_base_url
 from ..problems import ContentError, Problem
 from ..urls import JUNK
@@ -75,6 +75,9 @@ def freeze_site(app: Flask, out: Path, base_url: str | None = None, progress=Non
     if site.errors:
         raise ContentError(site.problems)
     base_url = base_url or site.config.base_url
+    cv_problems = cv.problems(app, site, base_url)  # the CV, typeset up front: a layout error stops the build here
+    if any(not problem.warning for problem in cv_problems):
+        raise ContentError(cv_problems)
     # Render uncached Markdown on every core first; Frozen-Flask then finds it in the cache.
     bodies = (entry.file.body for entry in site.entries.values())
     prerender(state.render_cache, bodies, urlsplit(base_url).path.rstrip("/"))
@@ -182,7 +185,7 @@ def _make(app: Flask, urls: list[str], progress) -> dict:
             progress(item[0])
 
     if parts > 1 and (len(urls) >= MIN_PARALLEL_PAGES or forced):
-        for name in app.jinja_env.list_templates():
+        for name in app.jinja_env.list_templates(filter_func=lambda name: not name.endswith(".typ")):  # Typst: cv.py
             app.jinja_env.get_template(name)  # compiled once here, not once per forked process
 
         def share(part: int, parts: int):

@@ -32,7 +32,7 @@ RECORD_VERSION = 2  # 2: kept in the cache store
 # Installed code that shapes the output, besides flatfolio itself.
 OUTPUT_LIBRARIES = (
     "flask", "werkzeug", "jinja2", "markupsafe", "frozen-flask", "flask-flatpages", "feedgen", "lxml",
-    "markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "pillow",
+    "markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml", "pillow", "typst",
     "bibtexparser", "pylatexenc",  # publications pages
 )  # fmt: skip
 # The app settings that change what pages say (others, like RUN_FROM_CLI, do not).
