@@ -118,7 +118,8 @@ def test_site_config_values_are_escaped_in_html_attributes_and_feeds(site_root, 
     freeze_site(create_app({"SITE_ROOT": str(site_root)}), out)
     tree = read_tree(out)
     for name, data in tree.items():
-        assert b"<script>alert" not in data, name
+        if not name.endswith(".pdf"):  # the CV holds the name as PDF text and metadata, never read as markup
+            assert b"<script>alert" not in data, name
     home = lxml.html.document_fromstring(tree["index.html"])
     assert [s for s in home.iter("script") if s.get("type") != "application/ld+json"] == []
     assert home.findtext(".//title") == f"{MARKUP} title"
