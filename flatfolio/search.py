@@ -1,123 +1,21 @@
 """Search: the /search/ page and its Pagefind index, made from the published posts of a Site snapshot."""
 
 import os
-import re
-import subprocess
-import tempfile
 import threading
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from flask import Flask, Response, abort, current_app, render_template
-from markupsafe import escape
 
-from .cache import hash_parts, renderer_fingerprint
 from .content.site import Site
+from .search_index import INDEX_VERSION, Indexing, build_index, index_key
 from .security import content_security_policy
 from .store import Store
-from .urls import output_file
 
 EXTENSION = "flatfolio.search"
 INDEX_FOLDER = "search/pagefind/"  # where the index lives in a build, below the search page
-INDEX_VERSION = "1"  # raise when the records below change shape
 # Pagefind compiles its WebAssembly search code in the page (and in its worker): this page alone allows that.
 SEARCH_CSP = {"script-src": "'wasm-unsafe-eval'"}
-# What pagefind.js loads: the script, its worker, the entry, the wasm and the index chunks (not its UIs).
-SHIPPED = re.compile(
-    r"pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta"
-    r"|(index|fragment|filter)/[\w-]+\.pf_(index|fragment|filter)"
-)
-# Marks the renderer adds that are not text to find: heading `#` links and code line numbers.
-NOT_TEXT = {
-    '<a class="heading-anchor" ': '<a data-pagefind-ignore class="heading-anchor" ',
-    '<span class="ln" ': '<span data-pagefind-ignore class="ln" ',
-}
-TIMEOUT = 600  # seconds for one indexing run: a bound, never a hang
 MIMETYPES = {".js": "text/javascript", ".json": "application/json"}  # the rest: application/octet-stream
-
-
-class SearchIndexError(Exception):
-    """Pagefind could not index the posts (missing binary, crash, timeout)."""
-
-
-def index_key(site: Site) -> str:
-    """A hash of everything the index is made from: each published post's URL, title, date, tags and body text."""
-    parts = [_code_fingerprint(), _pagefind_version(), renderer_fingerprint(), _language(site)]
-    for post in site.published_posts:
-        parts += [post.url, post.title, post.date.isoformat(), *(tag.name for tag in post.tags), "\0", post.file.body]
-    return hash_parts(*parts)
-
-
-@cache
-def _code_fingerprint() -> str:
-    """This module's code and the index layout version: an edit of the records makes the index again."""
-    return hash_parts(INDEX_VERSION, Path(__file__).read_text(encoding="utf-8"))
-
-
-def _pagefind_version() -> str:
-    try:
-        return version("pagefind-bin")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _language(site: Site) -> str:
-    """The ISO 639-1 code Pagefind stems words for (en-GB -> en)."""
-    language = site.config.language if site.config else "en"
-    return (language or "en").split("-")[0].lower()
-
-
-def record(site: Site, post, body: str) -> str:
-    """One post as Pagefind reads it: title (its result title), tags and body HTML; no nav, no footer."""
-    tags = ", ".join(tag.name for tag in post.tags)
-    day = post.date.strftime("%-d %B %Y")  # shown under the result's title
-    for mark, ignored in NOT_TEXT.items():
-        body = body.replace(mark, ignored)
-    return (
-        f'<!doctype html><html lang="{escape(_language(site))}"><head><meta charset="utf-8">'
-        f"<title>{escape(post.title)}</title></head><body>"
-        f'<main data-pagefind-body data-pagefind-meta="date:{day}">'
-        f"<h1>{escape(post.title)}</h1><p>{escape(tags)}</p>{body}</main></body></html>"
-    )
-
-
-def build_index(site: Site, render) -> dict[str, bytes]:
-    """Run Pagefind's binary over the records of the published posts; its files by name, in name order.
-
-    The posts go into a temporary folder as the files a build holds (so Pagefind gives
-    each its URL), and Pagefind's documented command line indexes that folder. Bodies are
-    rendered for the site root (`render(text, "")`, cached), as result URLs are: the same
-    records whatever base path a page was last rendered for.
-    """
-    if not site.published_posts:  # Pagefind refuses an empty folder; the page then lists no posts either
-        return {}
-    from pagefind_bin import get_executable  # noqa: PLC0415 -- only when an index is made
-
-    with tempfile.TemporaryDirectory(prefix="flatfolio-search-") as temp:
-        posts, bundle = Path(temp, "site"), Path(temp, "out")
-        posts.mkdir()
-        for post in site.published_posts:
-            path = posts / output_file(post.url)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(record(site, post, render(post.file.body, "")), encoding="utf-8")
-        command = [
-            str(get_executable()), "--site", str(posts), "--output-path", str(bundle),
-            "--force-language", _language(site),
-        ]  # fmt: skip
-        try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise SearchIndexError(f"pagefind: {error}") from None
-        if run.returncode != 0:
-            raise SearchIndexError(f"pagefind exited with {run.returncode}: {(run.stderr or run.stdout)[-2000:]}")
-        files = {}
-        for folder, _, names in os.walk(bundle):
-            for name in names:
-                relative = Path(folder, name).relative_to(bundle).as_posix()
-                if SHIPPED.fullmatch(relative):
-                    files[relative] = Path(folder, name).read_bytes()
-    return dict(sorted(files.items()))
 
 
 def _pack(key: str, files: dict[str, bytes]) -> bytes:
@@ -159,8 +57,11 @@ class SearchState:
             self._keyed = (site, index_key(site))
         return self._keyed[1]
 
-    def files(self, site: Site) -> dict[str, bytes]:
-        """The index of `site`: the same snapshot costs nothing, unchanged records cost a hash."""
+    def files(self, site: Site, started: Indexing | None = None) -> dict[str, bytes]:
+        """The index of `site`: the same snapshot costs nothing, unchanged records cost a hash.
+
+        `started`: a Pagefind run already under way for these records (a freeze starts one first).
+        """
         with self._lock:
             held, held_key, files = self._latest
             if held is site:
@@ -169,11 +70,20 @@ class SearchState:
             if key != held_key:
                 files = self._stored(key)
                 if files is None:
-                    files = build_index(site, self.render)
+                    files = started.files() if started and started.key == key else build_index(site, self.render)
                     self.builds += 1
                     self.store.write("latest", _pack(key, files))
             self._latest = (site, key, files)
             return files
+
+    def start(self, site: Site, out: Path) -> Indexing | None:
+        """Start Pagefind now when a freeze into `out` will need a new index; None when it will not."""
+        key = self.key(site)
+        if _unchanged_files(self.store, key, out / INDEX_FOLDER) is not None or self._latest[1] == key:
+            return None
+        if self._stored(key) is not None:
+            return None
+        return Indexing(key, site, self.render)
 
     def _stored(self, key: str) -> dict[str, bytes] | None:
         payload = self.store.read("latest")
@@ -186,11 +96,16 @@ class SearchState:
         return files if stored_key == key else None
 
 
-def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[str], int]:
+def start_index(app: Flask, site: Site, out: Path) -> Indexing | None:
+    """Start making the index a freeze of `site` into `out` needs, while its pages are made (None: none needed)."""
+    return app.extensions[EXTENSION].start(site, out)
+
+
+def freeze_index(app: Flask, site: Site, build: Path, out: Path, started: Indexing | None = None):
     """Write the index into `build`; a file the previous build in `out` has with the same bytes is linked.
 
     Returns the names written and how many were linked (with unchanged posts: all of them).
-    Without a cache nothing is reused, as for pages.
+    Without a cache nothing is reused, as for pages. `started`: from `start_index`.
     """
     from .build.output import link_or_copy  # noqa: PLC0415 -- freezing only
 
@@ -205,7 +120,7 @@ def freeze_index(app: Flask, site: Site, build: Path, out: Path) -> tuple[set[st
         _note_written(state.store, key, build / INDEX_FOLDER, unchanged)
         return {INDEX_FOLDER + name for name in unchanged}, len(unchanged)
     names, linked = set(), 0
-    files = state.files(site)
+    files = state.files(site, started)
     for name, data in files.items():
         target, previous = build / INDEX_FOLDER / name, out / INDEX_FOLDER / name
         try:

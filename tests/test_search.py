@@ -12,7 +12,8 @@ from servers import static_server, waitress_app
 
 from app import create_app
 from flatfolio.build.freeze import freeze_site
-from flatfolio.search import INDEX_FOLDER, SEARCH_CSP, build_index
+from flatfolio.search import INDEX_FOLDER, SEARCH_CSP
+from flatfolio.search_index import build_index
 from flatfolio.security import CSP_DIRECTIVES, content_security_policy
 
 # A word only the body of the second post holds: not in any title, tag or other body.
@@ -250,3 +251,26 @@ def test_heading_links_and_code_line_numbers_are_not_indexed(site_root, write, t
     html = (out / "blog/code/index.html").read_text()
     assert 'class="heading-anchor"' in html and 'class="ln"' in html  # the page has both
     assert fragments(read_tree(out))["/blog/code/"]["content"] == "Code. Section one print(1) print(2)"
+
+
+def test_pagefind_runs_while_the_pages_are_made(site_root, tmp_path, monkeypatch):
+    import flatfolio.build.frozen
+    import flatfolio.search_index
+
+    running, started = [], []
+    real_start, real_freeze = flatfolio.search_index.Indexing.__init__, flatfolio.build.frozen.freeze_urls
+
+    def start(self, *args):
+        real_start(self, *args)
+        started.append(self)
+
+    def freeze_urls(app, urls):
+        running.append(len(started))  # Pagefind already started when the first page is made
+        yield from real_freeze(app, urls)
+
+    monkeypatch.setattr(flatfolio.search_index.Indexing, "__init__", start)
+    monkeypatch.setattr(flatfolio.build.frozen, "freeze_urls", freeze_urls)
+    app = create_app({"SITE_ROOT": str(site_root)})
+    freeze_site(app, tmp_path / "out")
+    assert running[:1] == [1] and len(started) == 1 and app.extensions["flatfolio.search"].builds == 1
+    assert not os.path.exists(started[0]._temp)  # its records are gone with it

@@ -16,6 +16,7 @@ from flask_frozen import FrozenFlaskWarning
 from .. import cv, search
 from ..config import normalize_base_url
 from ..problems import ContentError, Problem
+from ..search_index import SearchIndexError
 from ..urls import JUNK
 from . import frozen, output, parallel, reuse
 from .links import broken_links
@@ -94,16 +95,22 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
     output.remove_leftovers(out)
     plan = reuse.plan(app, site, base_url, out)
     build = output.build_folder(out, plan.spare)
+    indexing = None
     try:
+        # The search index: one Pagefind run over all posts when one changed (while the pages are
+        # made), else the previous files linked.
+        try:
+            indexing = search.start_index(app, site, out)
+        except SearchIndexError as error:
+            raise FreezeError(f"search index: {error}") from None
         state.pinned = site
         try:
             pages = plan.pages(_freeze_into(app, build, out, base_url, plan, progress))
         finally:
             state.pinned = None
-        # The search index: one Pagefind run over all posts when one changed, else the previous files linked.
         try:
-            index, index_reused = search.freeze_index(app, site, build, out)
-        except search.SearchIndexError as error:
+            index, index_reused = search.freeze_index(app, site, build, out, indexing)
+        except SearchIndexError as error:
             raise FreezeError(f"search index: {error}") from None
         made = sorted({page.file for page in pages.values()} | _write_extras(build, site.config.cname) | index)
         links = {page.file: page.links for page in pages.values() if page.file.endswith(".html")}
@@ -125,6 +132,9 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+    finally:
+        if indexing is not None:  # a failed build stops Pagefind; a finished run has nothing left to remove
+            indexing.close()
     plan.record(pages)
     state.render_cache.prune_other_versions()
     return BuildReport(
