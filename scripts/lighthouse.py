@@ -1,6 +1,7 @@
-"""Lighthouse scores of the shipped site: home, blog, newest post, publications and a series, mobile and desktop.
+"""Lighthouse scores of the shipped site: home, blog, newest post, publications, a series, search; mobile, desktop.
 
-Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post,publications,series] [--forms mobile,desktop]
+Usage: python scripts/lighthouse.py [--out DIR] [--pages home,blog,post,publications,series,search]
+                                   [--forms mobile,desktop]
 
 Freezes the repo's content, serves it on 127.0.0.1, runs npm `lighthouse` (installed by
 `npm ci`) on Debian's Chromium and prints the four category scores of each run. The full
@@ -23,7 +24,7 @@ from scripts.shipped_site import CHROMIUM_FLAGS, NODE_MODULES, built_and_served,
 
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 FORM_FACTORS = {"mobile": [], "desktop": ["--preset=desktop"]}
-PAGES = ("home", "blog", "post", "publications", "series")
+PAGES = ("home", "blog", "post", "publications", "series", "search")
 LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
 RUN_TIMEOUT = 300  # seconds; a run normally takes 15 to 25
 
@@ -84,7 +85,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, built_and_served(Path(folder)) as (build, site):
         posts = post_urls(build, site)
         pages = {"home": site, "blog": site + "blog/", **({"post": posts[0]} if posts else {})}
-        pages["publications"] = site + "publications/"
+        pages.update(publications=site + "publications/", search=site + "search/")
         series = sorted(path.parent.name for path in (build / "series").glob("*/index.html"))
         pages.update({"series": f"{site}series/{series[0]}/"} if series else {})
         for name, url in pages.items():
