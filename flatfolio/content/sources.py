@@ -2,11 +2,9 @@
 
 import hashlib
 import os
-import pickle
 import re
 import stat
-import sys
-from functools import cache, cached_property, partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import yaml
@@ -15,7 +13,6 @@ from flask_flatpages import FlatPages
 from flask_flatpages.page import Page as FlatPage
 
 from ..bundles import INDEXES
-from ..cache import diagram_store, renderer_fingerprint
 from ..problems import Problem
 from ..render import (
     alt_problems,
@@ -29,6 +26,7 @@ from ..store import Store
 from ..text import has_control_chars, strip_control_chars
 from ..urls import is_hidden_or_junk
 from .frontmatter import InvalidDate, load_yaml
+from .parsed import ParsedMemo
 
 EXTENSIONS = (".md", ".markdown")
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
@@ -75,7 +73,7 @@ def _is_ignored(name: str) -> bool:
     return not name.endswith(EXTENSIONS) or is_hidden_or_junk(name)
 
 
-def parse_source(source: str, data: bytes, remembered: "ParsedMemo | None" = None) -> SourceFile:
+def parse_source(source: str, data: bytes, remembered: ParsedMemo | None = None) -> SourceFile:
     """Decode a file and split its `---` front matter from its Markdown body.
 
     `remembered` holds what reading the front matter of each file version found, so
@@ -180,60 +178,6 @@ def _clean_strings(value, done: dict):
         else:
             done[id(value)] = {key: _clean_strings(item, done) for key, item in value.items()}
     return done[id(value)]
-
-
-@cache
-def _parser_fingerprint() -> str:
-    """A hash of what decides the parse of given bytes: our parsing code, PyYAML, Python (for pickle)."""
-    digest = hashlib.blake2b(renderer_fingerprint().encode(), digest_size=8)
-    package = Path(__file__).resolve().parent.parent
-    for module in ("content/sources.py", "content/frontmatter.py", "problems.py"):
-        digest.update((package / module).read_bytes())
-    digest.update(f"{yaml.__version__} {sys.version}".encode())
-    return digest.hexdigest()
-
-
-class ParsedMemo:
-    """What parsing found for each file version, one store entry per folder in `.cache/parsed/`.
-
-    Only versions seen by the latest walk are kept, so deleted and edited files drop out.
-    """
-
-    def __init__(self, cache_root: Path | None, name: str):
-        self.store = Store(cache_root, "parsed", _parser_fingerprint())
-        self.diagrams = diagram_store(cache_root)  # a changed post re-checks its diagrams without laying them out
-        self.name = name
-        self._known: dict | None = None
-        self._seen: dict = {}
-
-    def _load(self) -> dict:
-        if self._known is None:
-            self._known = {}
-            data = self.store.read(self.name)
-            try:
-                known = pickle.loads(data) if data is not None else {}  # our own checksummed entry
-                self._known = known if isinstance(known, dict) else {}
-            except Exception:  # noqa: BLE001 -- a payload from a build with other classes: parse again
-                pass
-        return self._known
-
-    def get(self, key: bytes):
-        found = self._load().get(key)
-        if found is not None:
-            self._seen[key] = found
-        return found
-
-    def put(self, key: bytes, found) -> None:
-        self._seen[key] = found
-
-    def save(self) -> None:
-        """End a walk: keep what it saw, on disk when that changed (a damaged entry loaded as empty, so it did)."""
-        seen, self._seen = self._seen, {}
-        if seen.keys() == self._load().keys():
-            return
-        self._known = seen
-        if self.store.write(self.name, pickle.dumps(seen, protocol=pickle.HIGHEST_PROTOCOL)):
-            self.store.prune_other_versions()  # from an older flatfolio or PyYAML
 
 
 class SourceFolder(FlatPages):

@@ -13,8 +13,9 @@ from ..config import load_config
 from ..render import render_markdown
 from ..urls import ROOT_FILES, root_files, theme_files
 from ..watch import Watched, Watcher, published
+from .parsed import ParsedMemo
 from .site import Site, build_site
-from .sources import EXTENSIONS, ParsedMemo, SourceFolder, render_flatpage
+from .sources import EXTENSIONS, SourceFolder, render_flatpage
 
 HELD_BACK = "content errors: still serving the last good content (fix the files, or see them with `flask run --debug`)"
 NONE_YET = "content errors: answering 503 until they are fixed (see them with `flask run --debug`)"
