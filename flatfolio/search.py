@@ -4,10 +4,11 @@ import os
 import threading
 from pathlib import Path
 
-from flask import Flask, Response, abort, current_app, render_template
+from flask import Flask, Response, abort, current_app, render_template, url_for
 
+from .cache import hash_parts
 from .content.site import Site
-from .search_index import INDEX_VERSION, Indexing, build_index, index_key
+from .search_index import INDEX_VERSION, Indexing, Part, collect, index_parts
 from .security import content_security_policy
 from .store import Store
 
@@ -41,26 +42,30 @@ def _unpack(payload: bytes) -> tuple[str, dict[str, bytes]]:
 
 
 class SearchState:
-    """Per-app search index: the files for the latest snapshot in memory, the latest index in `.cache/search/`."""
+    """Per-app search index: the files for the latest snapshot in memory, each part's latest in `.cache/search/`."""
 
     def __init__(self, content):
         self.render = content.render  # the content state's cached Markdown rendering
-        self.store = Store(content.render_cache.root, "search", f"index-{INDEX_VERSION}")  # the newest index
+        self.store = Store(content.render_cache.root, "search", f"index-{INDEX_VERSION}")  # the newest parts
         self._lock = threading.Lock()  # a threaded server asks from many threads: one build at a time
         self._latest: tuple[Site | None, str | None, dict[str, bytes]] = (None, None, {})
-        self.builds = 0  # Pagefind runs made by this app (tests count them)
-        self._keyed: tuple[Site | None, str] = (None, "")
+        self.builds = 0  # Pagefind runs made by this app, one per part indexed (tests count them)
+        self._parted: tuple[Site | None, list[Part]] = (None, [])
+
+    def parts(self, site: Site) -> list[Part]:
+        """index_parts of `site`, computed once per snapshot (a freeze and the search page ask several times)."""
+        if self._parted[0] is not site:
+            self._parted = (site, index_parts(site))
+        return self._parted[1]
 
     def key(self, site: Site) -> str:
-        """index_key of `site`, computed once per snapshot (a freeze asks twice)."""
-        if self._keyed[0] is not site:
-            self._keyed = (site, index_key(site))
-        return self._keyed[1]
+        """A hash of the whole index's inputs."""
+        return hash_parts(*(part.folder + part.key for part in self.parts(site)))
 
-    def files(self, site: Site, started: Indexing | None = None) -> dict[str, bytes]:
-        """The index of `site`: the same snapshot costs nothing, unchanged records cost a hash.
+    def files(self, site: Site, started: dict[str, Indexing] | None = None) -> dict[str, bytes]:
+        """The index of `site`: the same snapshot costs nothing, an unchanged part costs a hash.
 
-        `started`: a Pagefind run already under way for these records (a freeze starts one first).
+        `started`: Pagefind runs already under way, by part folder (a freeze starts them first).
         """
         with self._lock:
             held, held_key, files = self._latest
@@ -68,40 +73,58 @@ class SearchState:
                 return files
             key = self.key(site)
             if key != held_key:
-                files = self._stored(key)
-                if files is None:
-                    files = started.files() if started and started.key == key else build_index(site, self.render)
-                    self.builds += 1
-                    self.store.write("latest", _pack(key, files))
+                stored = {part.folder: self._stored(part) for part in self.parts(site)}
+                runs, started = {}, started or {}
+                for part in self.parts(site):
+                    if stored[part.folder] is None:
+                        run = started.get(part.folder)
+                        ok = run is not None and run.key == part.key  # else its records changed again since
+                        runs[part.folder] = run if ok else Indexing(part.key, site, self.render, part.posts)
+                made = collect(runs)
+                self.builds += len(made)
+                files = {}
+                for part in self.parts(site):
+                    if part.folder in made:
+                        self.store.write(_entry(part), _pack(part.key, made[part.folder]))
+                    found = made.get(part.folder, stored[part.folder]) or {}
+                    files.update({part.folder + name: data for name, data in found.items()})
             self._latest = (site, key, files)
             return files
 
-    def start(self, site: Site, out: Path) -> Indexing | None:
-        """Start Pagefind now when a freeze into `out` will need a new index; None when it will not."""
-        key = self.key(site)
-        if _unchanged_files(self.store, key, out / INDEX_FOLDER) is not None or self._latest[1] == key:
-            return None
-        if self._stored(key) is not None:
-            return None
-        return Indexing(key, site, self.render)
+    def start(self, site: Site, out: Path) -> dict[str, Indexing]:
+        """Start Pagefind now for each part a freeze into `out` will need anew; by part folder."""
+        if self._latest[1] == self.key(site) or _unchanged_files(self.store, self.key(site), out / INDEX_FOLDER):
+            return {}
+        runs = {
+            part.folder: Indexing(part.key, site, self.render, part.posts)
+            for part in self.parts(site) if self._stored(part) is None
+        }  # fmt: skip
+        for run in list(runs.values())[: os.cpu_count() or 1]:  # the rest after the pages (`collect`)
+            run.launch()
+        return runs
 
-    def _stored(self, key: str) -> dict[str, bytes] | None:
-        payload = self.store.read("latest")
+    def _stored(self, part: Part) -> dict[str, bytes] | None:
+        payload = self.store.read(_entry(part))
         if payload is None:
             return None
         try:
             stored_key, files = _unpack(payload)
         except (ValueError, UnicodeDecodeError):
             return None
-        return files if stored_key == key else None
+        return files if stored_key == part.key else None
 
 
-def start_index(app: Flask, site: Site, out: Path) -> Indexing | None:
-    """Start making the index a freeze of `site` into `out` needs, while its pages are made (None: none needed)."""
+def _entry(part: Part) -> str:
+    """The cache entry holding a part's latest files."""
+    return "latest-" + (part.folder.strip("/") or "whole")
+
+
+def start_index(app: Flask, site: Site, out: Path) -> dict[str, Indexing]:
+    """Start making the index parts a freeze of `site` into `out` needs, while its pages are made."""
     return app.extensions[EXTENSION].start(site, out)
 
 
-def freeze_index(app: Flask, site: Site, build: Path, out: Path, started: Indexing | None = None):
+def freeze_index(app: Flask, site: Site, build: Path, out: Path, started: dict[str, Indexing] | None = None):
     """Write the index into `build`; a file the previous build in `out` has with the same bytes is linked.
 
     Returns the names written and how many were linked (with unchanged posts: all of them).
@@ -184,8 +207,10 @@ def _site() -> Site:
 def search_page():
     """The search box (shown by search.js), and for readers without JavaScript the tags and every post."""
     site = _site()
+    folders = [part.folder for part in current_app.extensions[EXTENSION].parts(site)] or [""]
+    merge = [url_for("search_index", name=folder).removesuffix("/") + "/" for folder in folders[1:]]
     html = render_template(
-        "search.html", posts=site.published_posts, tags=site.tags.values(),
+        "search.html", posts=site.published_posts, tags=site.tags.values(), index_parts=folders, merge=merge,
         csp_meta=content_security_policy(meta=True, additions=SEARCH_CSP),
     )  # fmt: skip
     return _with_search_csp(Response(html, mimetype="text/html"))

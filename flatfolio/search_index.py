@@ -1,7 +1,8 @@
-"""The search index: published posts as records, indexed by Pagefind's binary in a process of its own.
+"""The search index: published posts as records, in parts, each indexed by Pagefind's binary in a process.
 
-`Indexing.start` launches Pagefind and returns at once, so a freeze makes its pages while
-the index is built; `files()` waits for it. The records are the posts' title, tags and
+A freeze writes the records of the parts it needs and launches the first few Pagefind
+runs before making its pages, so they share its time; `collect` waits for them and runs
+the rest, as many at once as there are cores. The records are the posts' title, tags and
 body only (no nav or footer).
 """
 
@@ -10,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -32,18 +34,50 @@ NOT_TEXT = {
     '<span class="ln" ': '<span data-pagefind-ignore class="ln" ',
 }
 TIMEOUT = 600  # seconds for one indexing run: a bound, never a hang
+PART_POSTS = 64  # posts in one part of the index, about (index_parts)
 
 
 class SearchIndexError(Exception):
     """Pagefind could not index the posts (missing binary, crash, timeout)."""
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of the index: its folder below the index folder ("" for a one-part index), posts and key."""
+
+    folder: str
+    posts: tuple
+    key: str  # a hash of everything the part is made from: each post's URL, title, date, tags and body
+
+
+def index_parts(site: Site) -> list[Part]:
+    """The published posts split into parts of about PART_POSTS, by a hash of their URL; empty parts left out.
+
+    Pagefind cannot update an index, so an edit re-indexes only its post's part. The number
+    of parts is a power of two, so it changes (and every part with it) only when the site
+    doubles. The search page loads the first part and merges the others (`mergeIndex`).
+    """
+    posts = site.published_posts
+    count = 1
+    while count * PART_POSTS < len(posts):
+        count *= 2
+    numbered: dict[int, list] = {}
+    for post in posts:
+        numbered.setdefault(int(hash_parts(post.url)[:8], 16) % count, []).append(post)
+    common = [_code_fingerprint(), _pagefind_version(), renderer_fingerprint(), _language(site), str(count)]
+    parts = []
+    for number, members in sorted(numbered.items()):
+        values = [*common, str(number)]
+        for post in members:
+            values += [post.url, post.title, post.date.isoformat(), *(tag.name for tag in post.tags), "\0"]
+            values.append(post.file.body)
+        parts.append(Part(f"part-{number:03d}/" if count > 1 else "", tuple(members), hash_parts(*values)))
+    return parts
+
+
 def index_key(site: Site) -> str:
-    """A hash of everything the index is made from: each published post's URL, title, date, tags and body text."""
-    parts = [_code_fingerprint(), _pagefind_version(), renderer_fingerprint(), _language(site)]
-    for post in site.published_posts:
-        parts += [post.url, post.title, post.date.isoformat(), *(tag.name for tag in post.tags), "\0", post.file.body]
-    return hash_parts(*parts)
+    """A hash of everything the whole index is made from."""
+    return hash_parts(*(part.folder + part.key for part in index_parts(site)))
 
 
 @cache
@@ -80,38 +114,46 @@ def record(site: Site, post, body: str) -> str:
 
 
 class Indexing:
-    """One Pagefind run over the records of a Site's published posts, started and not yet collected."""
+    """One Pagefind run over the records of some published posts: records written, run launched, files collected."""
 
-    def __init__(self, key: str, site: Site, render):
+    def __init__(self, key: str, site: Site, render, posts=None):
         self.key = key
         self._temp = tempfile.mkdtemp(prefix="flatfolio-search-")
         self._process = None
-        if not site.published_posts:  # Pagefind refuses an empty folder; the page then lists no posts either
+        self._command: list[str] | None = None
+        posts = site.published_posts if posts is None else posts
+        if not posts:  # Pagefind refuses an empty folder; the page then lists no posts either
             return
         from pagefind_bin import get_executable  # noqa: PLC0415 -- only when an index is made
 
-        posts = Path(self._temp, "site")
-        posts.mkdir()
-        for post in site.published_posts:
-            path = posts / output_file(post.url)
+        folder = Path(self._temp, "site")
+        folder.mkdir()
+        for post in posts:
+            path = folder / output_file(post.url)
             path.parent.mkdir(parents=True, exist_ok=True)
             # Rendered for the site root (cached), as result URLs are: the same records whatever base path.
             path.write_text(record(site, post, render(post.file.body, "")), encoding="utf-8")
-        command = [
-            str(get_executable()), "--site", str(posts), "--output-path", str(Path(self._temp, "out")),
+        self._command = [
+            str(get_executable()), "--site", str(folder), "--output-path", str(Path(self._temp, "out")),
             "--force-language", _language(site),
         ]  # fmt: skip
+
+    def launch(self) -> None:
+        """Start Pagefind, once."""
+        if self._command is None or self._process is not None:
+            return
         # Output to a file, not a pipe: nobody reads a pipe while pages are made, and a full one would stall it.
         with open(Path(self._temp, "log"), "wb") as log:
             try:
-                self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+                self._process = subprocess.Popen(self._command, stdout=log, stderr=subprocess.STDOUT)
             except OSError as error:
                 self.close()
                 raise SearchIndexError(f"pagefind: {error}") from None
 
     def files(self) -> dict[str, bytes]:
-        """Wait for Pagefind; its shipped files by name, in name order."""
+        """Wait for Pagefind (launched now if it was not); its shipped files by name, in name order."""
         try:
+            self.launch()
             if self._process is None:
                 return {}
             try:
@@ -140,5 +182,17 @@ class Indexing:
 
 
 def build_index(site: Site, render) -> dict[str, bytes]:
-    """Pagefind's files for the published posts of `site`, made now."""
-    return Indexing(index_key(site), site, render).files()
+    """Pagefind's files for the published posts of `site`, made now, each part in its folder."""
+    runs = {part.folder: Indexing(part.key, site, render, part.posts) for part in index_parts(site)}
+    return {folder + name: data for folder, found in collect(runs).items() for name, data in found.items()}
+
+
+def collect(runs: dict[str, Indexing]) -> dict[str, dict[str, bytes]]:
+    """Each run's files, by part folder; at most as many Pagefind processes at once as there are cores."""
+    order = list(runs.values())
+    found = {}
+    for index, (folder, run) in enumerate(runs.items()):
+        for ahead in order[index : index + (os.cpu_count() or 1)]:
+            ahead.launch()
+        found[folder] = run.files()
+    return found

@@ -12,6 +12,10 @@ async function engine() {
   if (pagefind === null) {
     const module = await import(form.dataset.index);
     await module.options({ baseUrl: form.dataset.base });
+    // The other parts of the index (search_index.index_parts): one Pagefind bundle each, searched as one.
+    for (const bundle of JSON.parse(form.dataset.merge || "[]")) {
+      await module.mergeIndex(bundle, { baseUrl: form.dataset.base });
+    }
     await module.init();
     pagefind = module;
   }

@@ -274,3 +274,36 @@ def test_pagefind_runs_while_the_pages_are_made(site_root, tmp_path, monkeypatch
     freeze_site(app, tmp_path / "out")
     assert running[:1] == [1] and len(started) == 1 and app.extensions["flatfolio.search"].builds == 1
     assert not os.path.exists(started[0]._temp)  # its records are gone with it
+
+
+def test_a_parted_index_finds_every_post_and_an_edit_reindexes_one_part(browser, site_root, tmp_path, monkeypatch):
+    import flatfolio.search_index
+
+    monkeypatch.setattr(flatfolio.search_index, "PART_POSTS", 1)  # 3 posts: up to 4 parts, by a hash of the URL
+    published = ("posts/2024-01-10-first-post.md", SECOND, "posts/2024-03-05-elsewhere.md")
+    for name in published:
+        path = site_root / name
+        path.write_text(path.read_text() + f"\nA {WORD} aside.\n")
+    out = tmp_path / "out"
+    freeze_site(create_app({"SITE_ROOT": str(site_root)}), out)
+    tree = read_tree(out)
+    parts = sorted({name.split("/")[2] for name in tree if name.startswith(INDEX_FOLDER + "part-")})
+    assert len(parts) >= 2 and not (out / INDEX_FOLDER / "pagefind.js").exists(), parts
+    form = lxml.html.document_fromstring(tree["search/index.html"]).xpath("//form")[0]
+    assert form.get("data-index") == f"/{INDEX_FOLDER}{parts[0]}/pagefind.js"
+    assert json.loads(form.get("data-merge")) == [f"/{INDEX_FOLDER}{part}/" for part in parts[1:]]
+    with static_server(out) as port:
+        page = browser.new_page()
+        try:
+            page.goto(f"http://127.0.0.1:{port}/search/")
+            page.get_by_label("Words to find").fill(WORD)
+            page.locator("#search-results li").nth(2).wait_for(timeout=15_000)
+            found = sorted(page.locator("#search-results li h2 a").evaluate_all("links => links.map(a => a.href)"))
+        finally:
+            page.close()
+    assert [url.split(str(port))[1] for url in found] == ["/blog/elsewhere/", "/blog/first-post/", "/blog/second-post/"]
+    path = site_root / SECOND
+    path.write_text(path.read_text() + "\nOne more line.\n")
+    app = create_app({"SITE_ROOT": str(site_root)})
+    freeze_site(app, out)
+    assert app.extensions["flatfolio.search"].builds == 1  # the edited post's part alone

@@ -133,8 +133,8 @@ def _build_and_swap(app: Flask, site, out: Path, base_url: str, progress) -> Bui
         shutil.rmtree(build, ignore_errors=True)
         raise
     finally:
-        if indexing is not None:  # a failed build stops Pagefind; a finished run has nothing left to remove
-            indexing.close()
+        for run in (indexing or {}).values():  # a failed build stops Pagefind; a finished run has nothing left
+            run.close()
     plan.record(pages)
     state.render_cache.prune_other_versions()
     return BuildReport(
