@@ -6,9 +6,8 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, current_app, render_template, url_for
 
-from .cache import hash_parts
 from .content.site import Site
-from .search_index import INDEX_VERSION, Indexing, Part, collect, index_parts
+from .search_index import INDEX_VERSION, Indexing, Part, collect, index_key, index_parts
 from .security import content_security_policy
 from .store import Store
 
@@ -60,7 +59,7 @@ class SearchState:
 
     def key(self, site: Site) -> str:
         """A hash of the whole index's inputs."""
-        return hash_parts(*(part.folder + part.key for part in self.parts(site)))
+        return index_key(self.parts(site))
 
     def files(self, site: Site, started: dict[str, Indexing] | None = None) -> dict[str, bytes]:
         """The index of `site`: the same snapshot costs nothing, an unchanged part costs a hash.

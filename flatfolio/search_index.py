@@ -75,9 +75,9 @@ def index_parts(site: Site) -> list[Part]:
     return parts
 
 
-def index_key(site: Site) -> str:
-    """A hash of everything the whole index is made from."""
-    return hash_parts(*(part.folder + part.key for part in index_parts(site)))
+def index_key(parts: list[Part]) -> str:
+    """A hash of everything the whole index is made from: each part's folder and key."""
+    return hash_parts(*(part.folder + part.key for part in parts))
 
 
 @cache
