@@ -1,12 +1,15 @@
 """Fixtures: a content writer over tmp_path sites, and one frozen test site per session."""
 
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
+import flatfolio.build.frozen
 from app import PROJECT_ROOT, create_app
 from flatfolio.build.freeze import freeze_site
 
@@ -207,3 +210,34 @@ def static_files() -> set[str]:
 def copy_site(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture
+def made_urls(monkeypatch):
+    """The URLs the freezes made (rendered) rather than reused, in order."""
+    made = []
+    real = flatfolio.build.frozen.freeze_urls
+
+    def counted(app, urls):
+        for url, page in real(app, urls):
+            made.append(url)
+            yield url, page
+
+    monkeypatch.setattr(flatfolio.build.frozen, "freeze_urls", counted)
+    return made
+
+
+VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def nu_check(paths, *options: str) -> tuple[list[dict], int]:
+    """The Nu HTML checker's messages on `paths` (one JVM for all: it takes seconds to start) and its exit status."""
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.is_file():
+        pytest.skip("needs java and node_modules/vnu-jar (bash tests/run.sh installs them)")
+    command = [java, "-jar", str(VNU_JAR), "--format", "json", *options, *map(str, paths)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    try:
+        return json.loads(result.stderr)["messages"], result.returncode  # vnu writes its report to stderr
+    except ValueError:
+        pytest.fail(f"vnu did not report JSON (exit {result.returncode}):\n{result.stdout}{result.stderr}")

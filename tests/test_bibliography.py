@@ -10,7 +10,7 @@ from conftest import read_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli import flask
-from test_incremental import fresh_build, made_urls, rebuild  # noqa: F401 -- made_urls is a fixture
+from test_incremental import fresh_build, rebuild
 
 from flatfolio import bibliography
 from flatfolio.bibtex import Name, names, parse, source, to_text
@@ -445,7 +445,7 @@ def test_the_copyable_bibtex_parses_back_to_the_same_entry(title, year):
 # --- freezing ------------------------------------------------------------------------
 
 
-def test_a_bib_edit_remakes_the_publications_page_and_equals_a_fresh_build(write, site_root, tmp_path, made_urls):  # noqa: F811
+def test_a_bib_edit_remakes_the_publications_page_and_equals_a_fresh_build(write, site_root, tmp_path, made_urls):
     write_site(write)
     write({"files/papers/bib.pdf": "PDF"})
     out = tmp_path / "out"

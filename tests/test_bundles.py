@@ -9,7 +9,7 @@ import feedparser
 import pytest
 from conftest import read_tree, static_files
 from PIL import Image
-from test_incremental import fresh_build, made_urls, rebuild  # noqa: F401 -- made_urls is a fixture
+from test_incremental import fresh_build, rebuild
 
 from flatfolio.build.freeze import MANIFEST, freeze_site
 from flatfolio.problems import ContentError
@@ -130,7 +130,7 @@ def test_the_feed_carries_bundle_links_as_absolute_urls(write, site_root, tmp_pa
     assert 'href="https://example.org/blog/bundled/sub/data.csv"' in html
 
 
-def test_editing_a_bundle_image_remakes_only_it_its_variant_and_its_page(write, site_root, tmp_path, made_urls):  # noqa: F811
+def test_editing_a_bundle_image_remakes_only_it_its_variant_and_its_page(write, site_root, tmp_path, made_urls):
     write(BUNDLE)
     out = tmp_path / "out"
     rebuild(site_root, out)

@@ -3,11 +3,10 @@
 import io
 import json
 import shutil
-import subprocess
 
 import lxml.html
 import pytest
-from conftest import SITE_TOML, read_tree
+from conftest import SITE_TOML, nu_check, read_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -18,9 +17,7 @@ from app import create_app
 from flatfolio.build.freeze import freeze_site
 from flatfolio.cards import card_date, draw_card, palette
 from flatfolio.problems import ContentError
-from scripts.shipped_site import NODE_MODULES
 
-VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 COLOURS = {"bg": "#ffffff", "fg": "#1f2328", "muted": "#57606a", "accent": "#0550ae"}
 
 
@@ -223,12 +220,7 @@ def test_frozen_cards_are_the_served_ones_and_absolute_on_a_sub_path(write, site
 
 
 def test_the_nu_checker_accepts_pages_with_cards(frozen):
-    java = shutil.which("java")
-    if java is None or not VNU_JAR.is_file():
-        pytest.skip("needs java and node_modules/vnu-jar (bash tests/run.sh installs them)")
-    pages = [str(frozen / name) for name in ("blog/first-post/index.html", "about/index.html", "index.html")]
-    command = [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *pages]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    messages = json.loads(result.stderr)["messages"]
+    pages = [frozen / name for name in ("blog/first-post/index.html", "about/index.html", "index.html")]
+    messages, status = nu_check(pages, "--errors-only")
     assert messages == [], messages
-    assert result.returncode == 0
+    assert status == 0

@@ -230,16 +230,8 @@ def test_two_fresh_builds_give_the_same_bytes(portfolio, tmp_path):
     assert (tmp_path / "one/cv.pdf").read_bytes() == (tmp_path / "two/cv.pdf").read_bytes()
 
 
-def test_only_an_edit_of_what_the_cv_shows_typesets_it_again(portfolio, tmp_path, renders, monkeypatch):
-    made = []
-    real = flatfolio.build.frozen.freeze_urls
-
-    def counted(app, urls):
-        for url, page in real(app, urls):
-            made.append(url)
-            yield url, page
-
-    monkeypatch.setattr(flatfolio.build.frozen, "freeze_urls", counted)
+def test_only_an_edit_of_what_the_cv_shows_typesets_it_again(portfolio, tmp_path, renders, made_urls):
+    made = made_urls
     out = tmp_path / "out"
     build = lambda: freeze_site(create_app({"SITE_ROOT": str(portfolio)}), out)  # noqa: E731
     build()

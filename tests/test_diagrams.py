@@ -1,14 +1,13 @@
 """Diagrams: ```mermaid and ```dot fences become inline SVG at build time, themed by classes, cached, checked."""
 
-import json
 import re
-import shutil
 import subprocess
 import sys
 
 import feedparser
 import lxml.html
 import pytest
+from conftest import nu_check
 from test_cli import flask
 
 from app import PROJECT_ROOT
@@ -16,9 +15,7 @@ from flatfolio import diagrams
 from flatfolio.build.freeze import freeze_site
 from flatfolio.cache import diagram_store
 from flatfolio.render import diagram_problems, render_markdown
-from scripts.shipped_site import NODE_MODULES
 
-VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 POST = "posts/2024-05-01-diagrams.md"
 FRONT = "---\ntitle: Diagrams\ndate: 2024-05-01\n---\n"  # the body starts on line 5
 FLOWCHART = "flowchart TD\n  Request --> Cached{In the cache?}\n  Cached -->|yes| Serve[Serve the HTML]\n"
@@ -215,15 +212,9 @@ def test_the_atom_feed_carries_the_diagrams(diagram_build):
 
 
 def test_the_nu_checker_accepts_a_page_with_diagrams(diagram_build):
-    java = shutil.which("java")
-    if java is None or not VNU_JAR.is_file():
-        pytest.skip("needs java and node_modules/vnu-jar (bash tests/run.sh installs them)")
-    page = diagram_build / "blog" / "diagrams" / "index.html"
-    command = [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(page)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    messages = json.loads(result.stderr)["messages"]
+    messages, status = nu_check([diagram_build / "blog" / "diagrams" / "index.html"], "--errors-only")
     assert messages == [], messages
-    assert result.returncode == 0
+    assert status == 0
 
 
 def test_a_parallel_prerender_gives_the_serial_bytes_and_one_entry_a_diagram(make_app, write, tmp_path, monkeypatch):

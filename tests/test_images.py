@@ -1,22 +1,18 @@
 """Images: sizes from the file, WebP variants made once and frozen, lazy but the first, figures, problems."""
 
 import io
-import json
 import re
-import shutil
-import subprocess
 from textwrap import dedent
 
 import lxml.html
 import pytest
-from conftest import read_tree, static_files
+from conftest import nu_check, read_tree, static_files
 from PIL import Image
 from test_freeze import EXPECTED_FILES, search_index_files
 
 from app import create_app
 from flatfolio.build.freeze import freeze_site
 from flatfolio.variants import WIDTHS
-from scripts.shipped_site import NODE_MODULES
 
 POST = "posts/2024-05-01-pictures.md"
 BODY = """\
@@ -252,12 +248,7 @@ def test_missing_images_and_missing_alt_text_are_problems_at_their_line(pictures
 
 
 def test_the_built_page_with_images_is_valid_html(built):
-    java, jar = shutil.which("java"), NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-    if java is None or not jar.is_file():
-        pytest.skip("needs java and node_modules/vnu-jar (bash tests/run.sh installs them)")
-    page = built / "blog/pictures/index.html"
-    result = subprocess.run([java, "-jar", str(jar), "--format", "json", str(page)], capture_output=True, text=True)
-    messages = json.loads(result.stderr)["messages"]
+    messages, _ = nu_check([built / "blog/pictures/index.html"])
     assert [(m["type"], m["message"]) for m in messages if m["type"] != "info"] == [], messages
 
 

@@ -18,21 +18,6 @@ from flatfolio.search import INDEX_FOLDER as INDEX
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def made_urls(monkeypatch):
-    """The URLs the freezes made (rendered) rather than reused, in order."""
-    made = []
-    real = flatfolio.build.frozen.freeze_urls
-
-    def counted(app, urls):
-        for url, page in real(app, urls):
-            made.append(url)
-            yield url, page
-
-    monkeypatch.setattr(flatfolio.build.frozen, "freeze_urls", counted)
-    return made
-
-
 def fresh_build(site_root: Path, folder: Path) -> dict[str, bytes]:
     """The reference: no render cache, no record, no spare tree; every file made."""
     freeze_site(create_app({"SITE_ROOT": str(site_root), "RENDER_CACHE": False}), folder)

@@ -1,20 +1,16 @@
 """Math: LaTeX between `$`, `$$`, `\\(`, `\\[` becomes MathML at build time; prose dollars and code stay as written."""
 
-import json
-import shutil
-import subprocess
 
 import feedparser
 import lxml.html
 import pytest
+from conftest import nu_check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flatfolio.build.freeze import freeze_site
 from flatfolio.render import math_problems, render_markdown
-from scripts.shipped_site import NODE_MODULES
 
-VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 POST = "posts/2024-05-01-maths.md"
 FRONT = "---\ntitle: Maths\ndate: 2024-05-01\n---\n"  # the body starts on line 5
 
@@ -157,15 +153,9 @@ def test_no_inline_style_in_a_built_page_with_math(math_build):
 
 
 def test_the_nu_checker_accepts_a_page_with_math(math_build):
-    java = shutil.which("java")
-    if java is None or not VNU_JAR.is_file():
-        pytest.skip("needs java and node_modules/vnu-jar (bash tests/run.sh installs them)")
-    page = math_build / "blog" / "maths" / "index.html"
-    command = [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(page)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    messages = json.loads(result.stderr)["messages"]
+    messages, status = nu_check([math_build / "blog" / "maths" / "index.html"], "--errors-only")
     assert messages == [], messages
-    assert result.returncode == 0
+    assert status == 0
 
 
 def test_many_unclosed_openers_stay_linear():

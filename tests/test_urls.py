@@ -1,15 +1,13 @@
 """Never break a URL: own URLs, a post pattern, redirects, root files, extra feeds, one owner per path."""
 
-import json
 import os
-import shutil
 import subprocess
 import sys
 
 import feedparser
 import lxml.html
 import pytest
-from conftest import read_tree, write_files
+from conftest import nu_check, read_tree, write_files
 
 from app import PROJECT_ROOT, create_app
 from flatfolio.build.freeze import freeze_site
@@ -331,16 +329,10 @@ def test_a_root_file_edit_remakes_only_that_file(tmp_path):
 
 def test_redirect_pages_and_html_entries_are_valid_html(moved):
     """The Nu HTML checker (what validator.w3.org runs) finds no error in the new kinds of page."""
-    from shipped.test_validity import VNU_JAR
-
-    java = shutil.which("java")
-    if java is None or not VNU_JAR.is_file():
-        pytest.skip("needs java and node_modules/vnu-jar (bash tests/run.sh installs them)")
     _, out, _ = moved
     pages = [out / name for name in sorted(REDIRECTS | OWN) if (out / name).is_file()]
-    command = [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, pages)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert json.loads(result.stderr)["messages"] == [] and result.returncode == 0
+    messages, status = nu_check(pages, "--errors-only")
+    assert messages == [] and status == 0
     assert len(pages) == 9
 
 
