@@ -50,6 +50,7 @@ class SearchState:
         self._latest: tuple[Site | None, str | None, dict[str, bytes]] = (None, None, {})
         self.builds = 0  # Pagefind runs made by this app, one per part indexed (tests count them)
         self._parted: tuple[Site | None, list[Part]] = (None, [])
+        self._checked: tuple[str, Path | None, list[str] | None] = ("", None, None)  # this freeze's `unchanged`
 
     def parts(self, site: Site) -> list[Part]:
         """index_parts of `site`, computed once per snapshot (a freeze and the search page ask several times)."""
@@ -90,9 +91,20 @@ class SearchState:
             self._latest = (site, key, files)
             return files
 
+    def unchanged(self, site: Site, out: Path, fresh: bool = False) -> list[str] | None:
+        """The index files of the build in `out` when they index the same records as `site`, else None.
+
+        Checked once per freeze (`start`, its first step, asks `fresh`): the later steps of
+        the same freeze reuse the answer instead of reading every file's stamp again.
+        """
+        key = self.key(site)
+        if fresh or self._checked[:2] != (key, out):
+            self._checked = (key, out, _unchanged_files(self.store, key, out / INDEX_FOLDER))
+        return self._checked[2]
+
     def start(self, site: Site, out: Path) -> dict[str, Indexing]:
         """Start Pagefind now for each part a freeze into `out` will need anew; by part folder."""
-        if self._latest[1] == self.key(site) or _unchanged_files(self.store, self.key(site), out / INDEX_FOLDER):
+        if self.unchanged(site, out, fresh=True) or self._latest[1] == self.key(site):
             return {}
         runs = {
             part.folder: Indexing(part.key, site, self.render, part.posts)
@@ -133,7 +145,7 @@ def freeze_index(app: Flask, site: Site, build: Path, out: Path, started: dict[s
 
     state = app.extensions[EXTENSION]
     key = state.key(site)
-    unchanged = _unchanged_files(state.store, key, out / INDEX_FOLDER)
+    unchanged = state.unchanged(site, out)
     if unchanged is not None:  # nothing indexed changed: link the previous build's files, reading none
         for name in unchanged:
             previous, target = out / INDEX_FOLDER / name, build / INDEX_FOLDER / name
@@ -164,7 +176,7 @@ def freeze_index(app: Flask, site: Site, build: Path, out: Path, started: dict[s
 def unchanged_index(app: Flask, site: Site, out: Path) -> dict[str, int]:
     """The previous build's index files (build file -> inode) when `site` indexes the same; else none."""
     state = app.extensions[EXTENSION]
-    names = _unchanged_files(state.store, state.key(site), out / INDEX_FOLDER) or ()
+    names = state.unchanged(site, out) or ()
     return {INDEX_FOLDER + name: (out / INDEX_FOLDER / name).lstat().st_ino for name in names}
 
 
